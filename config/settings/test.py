@@ -1,0 +1,36 @@
+"""The test suite: `make test`."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-not-a-secret-8d2e5f7a"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+DEMO_DATA_ALLOWED = True
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "10000/minute",
+        "user": "100000/minute",
+        "login": "10000/minute",
+    },
+}
+
+# The suite's own broker: a fresh folder per run (or its own queue on Redis), so a worker
+# started by `make run` never takes the suite's tasks.
+CELERY_TASK_DEFAULT_QUEUE = "baseline-test"
+if not REDIS_URL:  # noqa: F405
+    import tempfile
+
+    _broker = Path(tempfile.mkdtemp(prefix="baseline-broker-"))  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "control_folder": str(_broker / "control"),
+        "processed_folder": str(_broker / "processed"),
+    }
+    for _key in ("data_folder_in", "control_folder", "processed_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_key]).mkdir(parents=True, exist_ok=True)  # noqa: F405

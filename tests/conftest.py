@@ -1,9 +1,130 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite, and the named personas.
+
+The home club has two teams, Forwards and Backs, and:
+- `head_coach`: the owner; sees and changes everything in the club, medical notes included;
+- `assistant_coach`: coaches Forwards only; sees Forwards' athletes, never medical notes;
+- `physio`: sees every athlete of the club and writes medical notes;
+- `athlete_user`: the login of `forward` (an athlete on Forwards); sees only themself.
+`outsider` is the head coach of another club with an athlete of its own (`foreign_athlete`).
+"""
 
 import pytest
 from rest_framework.test import APIClient
+
+from athletes.models import Role
+from tests.factories import (
+    AthleteFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+PASSWORD = "pw-for-tests-1"  # noqa: S105
 
 
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def club(db):
+    return OrganisationFactory(name="Harbour RFC", slug="harbour-rfc")
+
+
+@pytest.fixture
+def forwards(club):
+    return TeamFactory(organisation=club, name="Forwards")
+
+
+@pytest.fixture
+def backs(club):
+    return TeamFactory(organisation=club, name="Backs")
+
+
+@pytest.fixture
+def head_coach(club):
+    return MembershipFactory(
+        organisation=club, role=Role.OWNER, user__email="head@harbour.example"
+    ).user
+
+
+@pytest.fixture
+def assistant_coach(club, forwards):
+    return MembershipFactory(
+        organisation=club,
+        role=Role.COACH,
+        teams=[forwards],
+        user__email="assistant@harbour.example",
+    ).user
+
+
+@pytest.fixture
+def physio(club):
+    return MembershipFactory(
+        organisation=club, role=Role.PHYSIO, user__email="physio@harbour.example"
+    ).user
+
+
+@pytest.fixture
+def forward(club, forwards):
+    return AthleteFactory(
+        organisation=club,
+        teams=[forwards],
+        first_name="Fin",
+        last_name="Forward",
+        medical_notes="Left Achilles tendinopathy 2025",
+    )
+
+
+@pytest.fixture
+def back(club, backs):
+    return AthleteFactory(organisation=club, teams=[backs], first_name="Bea", last_name="Back")
+
+
+@pytest.fixture
+def athlete_user(club, forward):
+    user = UserFactory(email="fin@harbour.example")
+    MembershipFactory(organisation=club, user=user, role=Role.ATHLETE)
+    forward.user = user
+    forward.save()
+    return user
+
+
+@pytest.fixture
+def other_club(db):
+    return OrganisationFactory(name="Riverside Runners", slug="riverside-runners")
+
+
+@pytest.fixture
+def outsider(other_club):
+    return MembershipFactory(
+        organisation=other_club, role=Role.OWNER, user__email="coach@riverside.example"
+    ).user
+
+
+@pytest.fixture
+def foreign_team(other_club):
+    return TeamFactory(organisation=other_club, name="Road squad")
+
+
+@pytest.fixture
+def foreign_athlete(other_club, foreign_team):
+    return AthleteFactory(organisation=other_club, teams=[foreign_team], first_name="Otto")
+
+
+@pytest.fixture
+def personas(head_coach, assistant_coach, physio, athlete_user, outsider):
+    return {
+        "head_coach": head_coach,
+        "assistant_coach": assistant_coach,
+        "physio": physio,
+        "athlete": athlete_user,
+        "outsider": outsider,
+    }
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

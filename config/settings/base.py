@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -99,6 +100,7 @@ STORAGES = {
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Baseline <noreply@baseline.localhost>")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Demo logins are only ever created where this is true (never in production).
 DEMO_DATA_ALLOWED = False

@@ -1,0 +1,165 @@
+"""Writes for organisations, teams, memberships and athletes. Views, the API, the CSV import and
+tasks all come here; nothing else creates or changes these rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from config.celery import enqueue_on_commit
+
+from .models import Athlete, Membership, Organisation, Role, Team, User, normalize_email
+from .selectors import forget_memberships, sees_medical_notes, teams_assignable_by
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "date_of_birth",
+    "sex",
+    "sport",
+    "position",
+    "dominant_side",
+    "body_mass_kg",
+    "notes",
+    "medical_notes",
+)
+
+
+@transaction.atomic
+def organisation_create(*, name: str, owner: User) -> Organisation:
+    base = slugify(name)[:50] or "club"
+    slug, n = base, 1
+    while Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    organisation = Organisation.objects.create(name=name, slug=slug)
+    Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
+    forget_memberships(owner)
+    return organisation
+
+
+def team_create(*, organisation: Organisation, name: str, sport: str = "") -> Team:
+    team = Team(organisation=organisation, name=name.strip(), sport=sport)
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def membership_set(
+    *, organisation: Organisation, user: User, role: str, teams: Iterable[Team] = ()
+) -> Membership:
+    """Give the user a role in the organisation (and, for coaches, the teams they coach)."""
+    teams = list(teams)
+    if any(team.organisation_id != organisation.id for team in teams):
+        raise ValidationError({"teams": "Every team must belong to the organisation."})
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    membership.teams.set(teams if role == Role.COACH else [])
+    forget_memberships(user)
+    return membership
+
+
+def _check_teams(*, user: User, organisation: Organisation, teams: Iterable[Team]) -> list[Team]:
+    teams = list(teams)
+    allowed = set(teams_assignable_by(user, organisation=organisation).values_list("id", flat=True))
+    unknown = [team for team in teams if team.id not in allowed]
+    if unknown:
+        raise ValidationError({"teams": f"Unknown team: {unknown[0].name}."})
+    return teams
+
+
+@transaction.atomic
+def athlete_create(
+    *, organisation: Organisation, created_by: User, teams: Iterable[Team] = (), **profile
+) -> Athlete:
+    unknown = set(profile) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown athlete fields: {sorted(unknown)}")
+    if profile.get("medical_notes") and not sees_medical_notes(created_by, organisation.id):
+        raise PermissionDenied("Only physios and the head coach write medical notes.")
+    teams = _check_teams(user=created_by, organisation=organisation, teams=teams)
+    athlete = Athlete(organisation=organisation, **profile)
+    athlete.full_clean(exclude=["user"])
+    athlete.save()
+    athlete.teams.set(teams)
+    return athlete
+
+
+@transaction.atomic
+def athlete_update(
+    *, athlete: Athlete, updated_by: User, teams: Iterable[Team] | None = None, **changes
+) -> Athlete:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown athlete fields: {sorted(unknown)}")
+    if "medical_notes" in changes and not sees_medical_notes(updated_by, athlete.organisation_id):
+        raise PermissionDenied("Only physios and the head coach write medical notes.")
+    athlete = Athlete.objects.select_for_update().get(pk=athlete.pk)
+    for field, value in changes.items():
+        setattr(athlete, field, value)
+    athlete.full_clean(exclude=["user"])
+    athlete.save()
+    if teams is not None:
+        teams = _check_teams(user=updated_by, organisation=athlete.organisation, teams=teams)
+        # A coach may only move athletes between their own teams; other teams stay as they were.
+        assignable = set(
+            teams_assignable_by(updated_by, organisation=athlete.organisation).values_list(
+                "id", flat=True
+            )
+        )
+        kept = [t for t in athlete.teams.all() if t.id not in assignable]
+        athlete.teams.set([*kept, *teams])
+    return athlete
+
+
+def athlete_archive(*, athlete: Athlete, archived_by: User) -> Athlete:
+    """Hide the athlete from active lists; their history stays."""
+    if athlete.archived_at is None:
+        athlete.archived_at = timezone.now()
+        athlete.save(update_fields=["archived_at", "updated_at"])
+    return athlete
+
+
+def athlete_restore(*, athlete: Athlete, restored_by: User) -> Athlete:
+    if athlete.archived_at is not None:
+        athlete.archived_at = None
+        athlete.save(update_fields=["archived_at", "updated_at"])
+    return athlete
+
+
+@transaction.atomic
+def athlete_invite(*, athlete: Athlete, invited_by: User, email: str = "") -> User:
+    """Give the athlete a login (no password yet) and email them a link to set one."""
+    email = normalize_email(email or athlete.email)
+    if not email:
+        raise ValidationError({"email": "An email address is needed to invite the athlete."})
+    if athlete.user_id and athlete.user.has_usable_password():
+        raise ValidationError({"email": "This athlete already has a login."})
+    if email != athlete.email:
+        athlete = athlete_update(athlete=athlete, updated_by=invited_by, email=email)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email, None, first_name=athlete.first_name, last_name=athlete.last_name
+        )
+    if (
+        Athlete.objects.filter(organisation=athlete.organisation, user=user)
+        .exclude(pk=athlete.pk)
+        .exists()
+    ):
+        raise ValidationError({"email": "Another athlete of the club already uses this login."})
+    if not Membership.objects.filter(user=user, organisation=athlete.organisation).exists():
+        Membership.objects.create(user=user, organisation=athlete.organisation, role=Role.ATHLETE)
+    athlete.user = user
+    athlete.save(update_fields=["user", "updated_at"])
+    from .tasks import athlete_send_invite
+
+    enqueue_on_commit(athlete_send_invite, athlete.id, invited_by.id)
+    return user

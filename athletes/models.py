@@ -221,6 +221,10 @@ class Athlete(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -251,7 +255,3 @@ class Athlete(models.Model):
                 errors["date_of_birth"] = "Date of birth is more than 110 years ago."
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs) -> None:
-        self.email = normalize_email(self.email)
-        super().save(*args, **kwargs)

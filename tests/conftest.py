@@ -20,7 +20,7 @@ from tests.factories import (
     UserFactory,
 )
 
-PASSWORD = "pw-for-tests-1"  # noqa: S105
+PASSWORD = "pw-for-tests-1"
 
 
 @pytest.fixture

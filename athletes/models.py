@@ -101,12 +101,21 @@ class Team(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                "organisation", Lower("name"), name="team_name_unique_in_organisation"
+                "organisation",
+                Lower("name"),
+                name="team_name_unique_in_organisation",
+                violation_error_message="The club already has a team with this name.",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class FlagEmail(models.TextChoices):
+    IMMEDIATE = "immediate", "At once"
+    DAILY = "daily", "In a daily digest"
+    OFF = "off", "Never (in-app inbox only)"
 
 
 class Membership(models.Model):
@@ -118,6 +127,12 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices)
     teams = models.ManyToManyField(Team, blank=True, related_name="coach_memberships")
+    flag_email = models.CharField(
+        "email me about flags",
+        max_length=10,
+        choices=FlagEmail.choices,
+        default=FlagEmail.IMMEDIATE,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -198,6 +213,9 @@ class Athlete(models.Model):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="athlete_email_unique_in_organisation",
+                violation_error_message=(
+                    "Another athlete of the club already uses this email address."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["organisation", "user"],

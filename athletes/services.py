@@ -75,6 +75,22 @@ def _check_teams(*, user: User, organisation: Organisation, teams: Iterable[Team
     return teams
 
 
+def _validate_profile(athlete: Athlete) -> None:
+    """Field checks and the one constraint that needs the database (email per club). The
+    database enforces every constraint again on save; checking each here would cost a query."""
+    athlete.full_clean(exclude=["user", "organisation"], validate_constraints=False)
+    email = normalize_email(athlete.email)
+    if email and (
+        Athlete.objects.filter(organisation_id=athlete.organisation_id, email__iexact=email)
+        .exclude(pk=athlete.pk)
+        .exists()
+    ):
+        constraint = next(
+            c for c in Athlete._meta.constraints if c.name == "athlete_email_unique_in_organisation"
+        )
+        raise ValidationError({"email": constraint.violation_error_message})
+
+
 @transaction.atomic
 def athlete_create(
     *, organisation: Organisation, created_by: User, teams: Iterable[Team] = (), **profile
@@ -86,10 +102,18 @@ def athlete_create(
         raise PermissionDenied("Only physios and the head coach write medical notes.")
     teams = _check_teams(user=created_by, organisation=organisation, teams=teams)
     athlete = Athlete(organisation=organisation, **profile)
-    athlete.full_clean(exclude=["user"])
+    _validate_profile(athlete)
     athlete.save()
     athlete.teams.set(teams)
+    _team_programs_sync(athlete)
     return athlete
+
+
+def _team_programs_sync(athlete: Athlete) -> None:
+    """Programs given to a team follow its members (programs.services.assignments says how)."""
+    from programs.services import team_assignments_sync
+
+    team_assignments_sync(athlete=athlete)
 
 
 @transaction.atomic
@@ -104,7 +128,7 @@ def athlete_update(
     athlete = Athlete.objects.select_for_update().get(pk=athlete.pk)
     for field, value in changes.items():
         setattr(athlete, field, value)
-    athlete.full_clean(exclude=["user"])
+    _validate_profile(athlete)
     athlete.save()
     if teams is not None:
         teams = _check_teams(user=updated_by, organisation=athlete.organisation, teams=teams)
@@ -116,6 +140,7 @@ def athlete_update(
         )
         kept = [t for t in athlete.teams.all() if t.id not in assignable]
         athlete.teams.set([*kept, *teams])
+        _team_programs_sync(athlete)
     return athlete
 
 
@@ -163,3 +188,65 @@ def athlete_invite(*, athlete: Athlete, invited_by: User, email: str = "") -> Us
 
     enqueue_on_commit(athlete_send_invite, athlete.id, invited_by.id)
     return user
+
+
+def _require_owner(user: User, organisation_id: int) -> None:
+    from .selectors import role_in
+
+    if role_in(user, organisation_id) != Role.OWNER:
+        raise PermissionDenied("Only the head coach changes the club and its teams.")
+
+
+def organisation_update(*, organisation: Organisation, updated_by: User, name: str) -> Organisation:
+    _require_owner(updated_by, organisation.id)
+    organisation.name = name.strip()
+    organisation.full_clean()
+    organisation.save(update_fields=["name"])
+    return organisation
+
+
+@transaction.atomic
+def team_update(
+    *,
+    team: Team,
+    updated_by: User,
+    name: str | None = None,
+    sport: str | None = None,
+    coaches: Iterable[Membership] | None = None,
+) -> Team:
+    """Rename the team and, when `coaches` is given, set exactly who coaches it."""
+    _require_owner(updated_by, team.organisation_id)
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if name is not None:
+        team.name = name.strip()
+    if sport is not None:
+        team.sport = sport.strip()
+    team.full_clean()
+    team.save()
+    if coaches is not None:
+        chosen = {m.pk for m in coaches}
+        candidates = Membership.objects.filter(organisation_id=team.organisation_id)
+        if (
+            candidates.filter(pk__in=chosen).exclude(role=Role.COACH).exists()
+            or len(chosen) != candidates.filter(pk__in=chosen).count()
+        ):
+            raise ValidationError({"coaches": "Choose coaches of the club."})
+        for membership in candidates.filter(role=Role.COACH).prefetch_related("teams"):
+            coaches_it = any(t.pk == team.pk for t in membership.teams.all())
+            if membership.pk in chosen and not coaches_it:
+                membership.teams.add(team)
+            elif membership.pk not in chosen and coaches_it:
+                membership.teams.remove(team)
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team, deleted_by: User) -> None:
+    """Delete a team; its athletes stay in the club. A team that still has programs or baselines
+    of its own is kept, so nothing given to it disappears by accident."""
+    _require_owner(deleted_by, team.organisation_id)
+    if team.program_assignments.exclude(status="ended").exists():
+        raise ValidationError({"team": "End the team's programs before deleting it."})
+    if team.baselines.exists():
+        raise ValidationError({"team": "Remove the team's own baselines before deleting it."})
+    team.delete()

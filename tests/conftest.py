@@ -8,7 +8,11 @@ The home club has two teams, Forwards and Backs, and:
 `outsider` is the head coach of another club with an athlete of its own (`foreign_athlete`).
 """
 
+import io
+
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from athletes.models import Role
@@ -26,6 +30,22 @@ PASSWORD = "pw-for-tests-1"
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """The exercise library and test catalogue come from data migrations; a transactional
+    test's flush empties them, so such tests load them again (it is idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or "transactional_db" in request.fixturenames):
+        from assessments.catalogue import load_catalogue
+        from assessments.models import Baseline, Norm, Test
+        from programs.library_data import load_exercises
+        from programs.models import Exercise
+
+        request.getfixturevalue("transactional_db")
+        load_exercises(Exercise)
+        load_catalogue(Test, Baseline, Norm)
 
 
 @pytest.fixture
@@ -128,3 +148,18 @@ def personas(head_coach, assistant_coach, physio, athlete_user, outsider):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data (`make run`), loaded once per module in a transaction rolled back after it;
+    each test runs in its own savepoint inside, so nothing leaks from one test to the next."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("demo_data", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

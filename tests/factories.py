@@ -75,3 +75,36 @@ class AthleteFactory(factory.django.DjangoModelFactory):
     def teams(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.teams.set(extracted)
+
+
+def library(slug: str):
+    """A global exercise shipped with the library."""
+    from programs.models import Exercise
+
+    return Exercise.objects.get(organisation=None, slug=slug)
+
+
+def program(organisation, *, weeks=4, rotation_weeks=1, sessions=None, **fields):
+    """A program template with sessions: {"name": [(slug, {prescription fields}), ...]}.
+    A session name may end with " @2" to place it in week 2 of the rotation."""
+    from programs.models import Prescription, ProgramTemplate, TemplateSession
+
+    template = ProgramTemplate.objects.create(
+        organisation=organisation,
+        name=fields.pop("name", "Calf strength"),
+        weeks=weeks,
+        rotation_weeks=rotation_weeks,
+        **fields,
+    )
+    sessions = sessions or {"Calf A": [("bent-knee-heel-raise", {"sets": 3, "target_min": 10})]}
+    for order, (name, items) in enumerate(sessions.items(), start=1):
+        label, _, week = name.partition(" @")
+        session = TemplateSession.objects.create(
+            template=template, name=label, order=order, rotation_week=int(week) if week else None
+        )
+        for position, (slug, values) in enumerate(items, start=1):
+            values = {"sets": 3, "target_min": 10, **values}
+            Prescription.objects.create(
+                session=session, exercise=library(slug), order=position, **values
+            )
+    return template

@@ -1,0 +1,151 @@
+"""Derived training figures per athlete, team and week, in a fixed number of queries.
+
+- compliance: sessions completed ÷ sessions scheduled up to today (skipped ones count as missed;
+  sessions of paused or ended assignments that never happened do not count);
+- volume: reps, seconds, foot contacts and metres logged, and time under tension: the seconds
+  of timed sets plus reps × the prescribed tempo's seconds per rep (a rep set logged without a
+  tempo adds no time under tension: it is not known);
+- session load: session RPE × minutes (Foster), summed over the week.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils import timezone
+
+from .models import LoggedSet, ScheduledSession, SessionStatus
+
+DUE = [SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.SKIPPED]
+
+
+@dataclass
+class Figures:
+    scheduled: int = 0
+    completed: int = 0
+    reps: int = 0
+    seconds: int = 0
+    contacts: int = 0
+    metres: int = 0
+    time_under_tension: int = 0
+    session_load: float = 0.0
+    athletes: set = field(default_factory=set)
+
+    @property
+    def compliance(self) -> float | None:
+        return None if not self.scheduled else self.completed / self.scheduled
+
+    def add(self, other: Figures) -> None:
+        for name in (
+            "scheduled",
+            "completed",
+            "reps",
+            "seconds",
+            "contacts",
+            "metres",
+            "time_under_tension",
+            "session_load",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.athletes |= other.athletes
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def weekly_figures(
+    *, athlete_ids, start: datetime.date, end: datetime.date, today: datetime.date | None = None
+) -> dict[tuple[int, datetime.date], Figures]:
+    """{(athlete id, Monday of the week): Figures} for the weeks from `start` to `end`."""
+    today = today or timezone.localdate()
+    figures: dict[tuple[int, datetime.date], Figures] = defaultdict(Figures)
+    sessions = (
+        ScheduledSession.objects.filter(
+            athlete_id__in=athlete_ids, date__gte=start, date__lte=min(end, today)
+        )
+        .annotate(monday=TruncWeek("date"))
+        .values("athlete_id", "monday")
+        .annotate(
+            scheduled=Count("id", filter=Q(status__in=DUE)),
+            completed=Count("id", filter=Q(status=SessionStatus.COMPLETED)),
+            load=Coalesce(
+                Sum(
+                    F("session_rpe") * F("duration_minutes"),
+                    filter=Q(status=SessionStatus.COMPLETED),
+                    output_field=DecimalField(),
+                ),
+                Value(Decimal(0)),
+                output_field=DecimalField(),
+            ),
+        )
+    )
+    for row in sessions:
+        item = figures[(row["athlete_id"], _day(row["monday"]))]
+        item.scheduled, item.completed = row["scheduled"], row["completed"]
+        item.session_load = float(row["load"])
+        item.athletes.add(row["athlete_id"])
+    tut = ExpressionWrapper(
+        Coalesce(F("seconds"), 0) + Coalesce(F("reps"), 0) * Coalesce(F("rep_seconds"), 0),
+        output_field=IntegerField(),
+    )
+    volume = (
+        LoggedSet.objects.filter(
+            athlete_id__in=athlete_ids,
+            performed_at__date__gte=start,
+            performed_at__date__lte=end,
+        )
+        .annotate(monday=TruncWeek("performed_at"))
+        .values("athlete_id", "monday")
+        .annotate(
+            total_reps=Coalesce(Sum("reps"), 0),
+            total_seconds=Coalesce(Sum("seconds"), 0),
+            total_contacts=Coalesce(Sum("contacts"), 0),
+            total_metres=Coalesce(Sum("metres"), 0),
+            tut=Coalesce(Sum(tut), 0),
+        )
+    )
+    for row in volume:
+        item = figures[(row["athlete_id"], _day(row["monday"]))]
+        item.reps, item.seconds = row["total_reps"], row["total_seconds"]
+        item.contacts, item.metres = row["total_contacts"], row["total_metres"]
+        item.time_under_tension = row["tut"]
+        item.athletes.add(row["athlete_id"])
+    return dict(figures)
+
+
+def _day(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def totals_by_week(
+    figures: dict[tuple[int, datetime.date], Figures],
+) -> dict[datetime.date, Figures]:
+    """Team figures: every athlete's week added up (compliance over all their sessions)."""
+    totals: dict[datetime.date, Figures] = defaultdict(Figures)
+    for (_, week), item in figures.items():
+        totals[week].add(item)
+    return dict(sorted(totals.items()))
+
+
+def totals_by_athlete(figures: dict[tuple[int, datetime.date], Figures]) -> dict[int, Figures]:
+    totals: dict[int, Figures] = defaultdict(Figures)
+    for (athlete_id, _), item in figures.items():
+        totals[athlete_id].add(item)
+    return dict(totals)

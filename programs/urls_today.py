@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views_today
+
+urlpatterns = [
+    path("today/", views_today.today, name="today"),
+    path("today/log/", views_today.today_adhoc_log, name="today_adhoc_log"),
+    path(
+        "today/sessions/<int:session_id>/sets/",
+        views_today.today_set_log,
+        name="today_set_log",
+    ),
+    path(
+        "today/sessions/<int:session_id>/complete/",
+        views_today.today_session_complete,
+        name="today_session_complete",
+    ),
+    path(
+        "athletes/<int:athlete_id>/sessions/<int:session_id>/log/",
+        views_today.session_log,
+        name="session_log",
+    ),
+    path(
+        "athletes/<int:athlete_id>/sessions/<int:session_id>/log/sets/",
+        views_today.session_log_set,
+        name="session_log_set",
+    ),
+    path(
+        "athletes/<int:athlete_id>/sessions/<int:session_id>/log/complete/",
+        views_today.session_log_complete,
+        name="session_log_complete",
+    ),
+]

@@ -6,7 +6,10 @@ from django.urls import path
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from assessments.api.routes import ROUTES as ASSESSMENT_ROUTES
 from athletes.api.auth import MeView, ObtainTokenView
+from athletes.api.routes import ROUTES as ATHLETE_ROUTES
+from programs.api.routes import ROUTES as PROGRAM_ROUTES
 
 
 class BaselineAPIRoot(APIRootView):
@@ -27,6 +30,8 @@ class Router(DefaultRouter):
 
 
 router = Router()
+for prefix, viewset, basename in [*ATHLETE_ROUTES, *PROGRAM_ROUTES, *ASSESSMENT_ROUTES]:
+    router.register(prefix, viewset, basename=basename)
 
 api_urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -5,6 +5,7 @@ traceback from deep inside Django.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlsplit
 
 import environ
@@ -53,6 +54,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ConfigurationError(name, f"must be a whole number, not {value!r}") from None
     if minimum is not None and number < minimum:
         raise ConfigurationError(name, f"must be at least {minimum}, not {number}")
+    return number
+
+
+def env_decimal(name: str, default: str, *, above: float | None = None) -> Decimal:
+    value = os.environ.get(name) or default
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ConfigurationError(name, f"must be a number, not {value!r}") from None
+    if not number.is_finite() or (above is not None and number <= above):
+        raise ConfigurationError(name, f"must be a number above {above}, not {value!r}")
     return number
 
 

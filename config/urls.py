@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from athletes import views as athlete_views
 from config.api import api_urlpatterns
 from config.health import healthz
 
 urlpatterns = [
-    path("", athlete_views.home, name="home"),
+    path("", include("athletes.urls")),
+    path("", include("athletes.urls_roster_csv")),
+    path("", include("programs.urls")),
+    path("", include("programs.urls_builder")),
+    path("", include("programs.urls_today")),
+    path("", include("assessments.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

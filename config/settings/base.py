@@ -3,7 +3,9 @@
 from pathlib import Path
 from urllib.parse import quote
 
-from config.env import env_database, env_int, env_list, env_str, env_url
+from celery.schedules import crontab
+
+from config.env import env_database, env_decimal, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("BASELINE_DATA_DIR", str(BASE_DIR / ".data")))
@@ -58,6 +60,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "athletes.context.navigation",
             ],
         },
     },
@@ -144,6 +147,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FlagStatusEnum": "assessments.models.FlagStatus",
+        "SessionStatusEnum": "programs.models.SessionStatus",
+        "AssignmentStatusEnum": "programs.models.AssignmentStatus",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -156,7 +164,7 @@ if REDIS_URL:
 else:
     # A broker that needs no server: kombu's filesystem transport under the data folder.
     _broker_dir = DATA_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -169,7 +177,22 @@ else:
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_IMPORTS = ["assessments.tasks_sweep"]  # autodiscovery finds only each app's tasks.py
+CELERY_BEAT_SCHEDULE = {
+    "nightly-sweep": {
+        "task": "assessments.sweep_start",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "daily-flag-digest": {
+        "task": "assessments.flag_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
+
+# --- The nightly sweep ----------------------------------------------------------------------
+SWEEP_CHUNK_SIZE = env_int("SWEEP_CHUNK_SIZE", 5000, minimum=100)
+SWEEP_INLINE_EVALUATIONS = env_int("SWEEP_INLINE_EVALUATIONS", 200, minimum=0)
+LOAD_FLAG_RATIO = env_decimal("LOAD_FLAG_RATIO", "1.5", above=1)
 
 LOGGING = {
     "version": 1,

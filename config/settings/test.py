@@ -1,5 +1,7 @@
 """The test suite: `make test`."""
 
+import os
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-not-a-secret-8d2e5f7a"  # noqa: S105
@@ -34,3 +36,8 @@ if not REDIS_URL:  # noqa: F405
     }
     for _key in ("data_folder_in", "control_folder", "processed_folder"):
         Path(CELERY_BROKER_TRANSPORT_OPTIONS[_key]).mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Each test run gets its own database, so runs on one machine never collide.
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+}

@@ -163,6 +163,9 @@ def _stop_on_sigterm(signum, frame):
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Ctrl-C stops everything, even when started from a shell that ignores SIGINT for
+    # background jobs (Python would then inherit the ignore).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not argv or argv[0] not in {"run", "test", "manage"}:
         print(__doc__)
         return 2

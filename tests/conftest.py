@@ -163,3 +163,21 @@ def demo(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def calf(club):
+    """A four-week program: heavy bent-knee raises (tempo 3-0-3) and jump rope."""
+    from tests.factories import program
+
+    return program(
+        club,
+        name="Calf strength",
+        weeks=4,
+        sessions={
+            "Calf A": [
+                ("bent-knee-heel-raise", {"sets": 3, "target_min": 10, "tempo": "3-0-3"}),
+                ("jump-rope", {"sets": 2, "target_min": 50}),
+            ]
+        },
+    )

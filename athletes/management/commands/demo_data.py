@@ -14,5 +14,5 @@ class Command(BaseCommand):
         self.stdout.write("Demo data loaded." if created else "Demo data already present.")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for email, who in DEMO_LOGINS:
-            self.stdout.write(f"  {email:<26} {who}")
+            self.stdout.write(f"  {email:<30} {who}")
         self.stdout.write("\nOpen http://127.0.0.1:8000/ · admin /admin/ · API docs /api/docs/\n")

@@ -1,0 +1,105 @@
+"""Personal API tokens: create, list, revoke, and look one up from a request header.
+
+A token is "bl_" + 43 URL-safe characters. Only its SHA-256 hash and its first 11 characters
+(the visible prefix) are stored; the token itself is returned once, by `api_token_create`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models_tokens import ApiToken, TokenScope
+
+TOKEN_PREFIX = "bl_"  # noqa: S105 (a marker, not a secret)
+VISIBLE_CHARS = len(TOKEN_PREFIX) + 8
+# last_used_at is written at most this often per token, so a busy script costs no extra writes.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def looks_like_personal_token(raw: str) -> bool:
+    return raw.startswith(TOKEN_PREFIX)
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's own tokens (the only ones they may see or revoke), newest first."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user)
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    user,
+    name: str,
+    scope: str = TokenScope.READ,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for the user; returns the row and the token, which is never shown again."""
+    now = timezone.now()
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=(name or "").strip(),
+        scope=scope,
+        prefix=raw[:VISIBLE_CHARS],
+        key_hash=token_hash(raw),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    errors = {}
+    if expires_at is not None and expires_at <= now:
+        errors["expires_at"] = "The expiry date must be in the future."
+    try:
+        token.full_clean()
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+    token.save()
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke the token from now on (idempotent: a second revoke keeps the first time)."""
+    if token.revoked_at is None:
+        now = timezone.now()
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+        token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def api_token_find(raw: str) -> ApiToken | None:
+    """The token with this value (revoked and expired ones included), with its user."""
+    if not looks_like_personal_token(raw):
+        return None
+    return ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw)).first()
+
+
+def api_token_touch(*, token: ApiToken, now: datetime.datetime | None = None) -> bool:
+    """Record a use, at most once per LAST_USED_RESOLUTION; True if this call wrote it.
+
+    The UPDATE is conditional, so concurrent requests with the same token write it once."""
+    now = now or timezone.now()
+    cutoff = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > cutoff:
+        return False
+    updated = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff))
+        .update(last_used_at=now)
+    )
+    if updated:
+        token.last_used_at = now
+    return bool(updated)

@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format lock bench clean-data
+.PHONY: run test fuzz lint format lock bench clean-data
 
 $(STAMP): requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) scripts/dev.py test $(PYTEST_ARGS)
+
+# Schemathesis against the API schema with many examples per operation and its coverage phase
+# (`make test` runs the same tests with 3 examples each).
+fuzz: $(STAMP)
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-100} SCHEMATHESIS_COVERAGE=1 \
+		$(PY) scripts/dev.py test tests/test_schemathesis.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -20,6 +20,7 @@ from django.utils import timezone
 from athletes.models import Athlete, Team, User
 from athletes.selectors import athletes_writable_by, is_staff_in
 from config.celery import enqueue_on_commit
+from webhooks import emit as webhooks
 
 from .evaluation import Evaluation, Person, TestSpec, change_note, combine, evaluate, lsi
 from .models import (
@@ -170,6 +171,7 @@ def result_record(
             from .tasks import evaluate_result
 
             enqueue_on_commit(evaluate_result, result.id)
+            webhooks.result_recorded(result)
     except IntegrityError as error:
         if "result_client_uuid_once_per_athlete" not in str(error):
             raise
@@ -407,6 +409,7 @@ def _announce(flag: Flag, event: str) -> None:
     from .tasks import notify_flag
 
     enqueue_on_commit(notify_flag, flag.id, event)
+    webhooks.flag_changed(flag, event)
 
 
 def _require_flag_staff(flag: Flag, user: User) -> None:

@@ -57,6 +57,7 @@ from django.utils import timezone
 
 from athletes.models import Athlete
 from config.celery import enqueue_on_commit
+from webhooks import emit as webhooks
 
 from .models import Flag, FlagEvent, FlagKind, FlagStatus
 from .services import flags_mark_retest_due, result_evaluate
@@ -439,7 +440,7 @@ def flags_raise(*, candidates: list[Candidate]) -> list[Flag]:
     # Every flag is born with its event, in the same transaction: a flag without one is ours.
     created = [
         flag
-        for flag in Flag.objects.filter(
+        for flag in Flag.objects.annotate(**webhooks.flag_raised_targets()).filter(
             kind__in={c.kind for c in unique.values()},
             key__in={c.key for c in unique.values()},
             athlete_id__in={c.athlete_id for c in unique.values()},
@@ -461,6 +462,7 @@ def flags_raise(*, candidates: list[Candidate]) -> list[Flag]:
 
     for flag in created:
         enqueue_on_commit(notify_flag, flag.id, "flag.raised")
+    webhooks.flags_raised(created)
     return created
 
 

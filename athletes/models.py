@@ -273,3 +273,5 @@ class Athlete(models.Model):
                 errors["date_of_birth"] = "Date of birth is more than 110 years ago."
         if errors:
             raise ValidationError(errors)
+from .models_idempotency import IdempotencyRecord  # noqa: E402,F401
+from .models_tokens import ApiToken  # noqa: E402,F401

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from config.celery import enqueue_on_commit
+from webhooks import emit as webhooks
 
 from .models import Athlete, Membership, Organisation, Role, Team, User, normalize_email
 from .selectors import forget_memberships, sees_medical_notes, teams_assignable_by
@@ -106,6 +107,7 @@ def athlete_create(
     athlete.save()
     athlete.teams.set(teams)
     _team_programs_sync(athlete)
+    webhooks.athlete_created(athlete)
     return athlete
 
 

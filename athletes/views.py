@@ -358,6 +358,7 @@ class InviteAcceptView(PasswordResetConfirmView):
 
     template_name = "athletes/invite_accept.html"
     post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = reverse_lazy("home")
 
     def _profile(self) -> Athlete | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from athletes.selectors import forget_memberships
 from programs import services
 from programs.models import Assignment, ScheduledSession, TeamAssignment
+from tests.api_error_format import error_fields, error_of, error_roots
 from tests.factories import AthleteFactory, program
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +166,7 @@ def test_bad_assignment_options_are_a_400_naming_the_field(
 
     response = as_user(head_coach).post("/api/v1/assignments/", payload | body)
 
-    assert (response.status_code, list(response.json())) == (400, [field])
+    assert (response.status_code, error_roots(response)) == (400, [field])
     assert not Assignment.objects.exists()
 
 
@@ -185,10 +186,10 @@ def test_foreign_or_unwritable_ids_cannot_be_assigned(
         "/api/v1/assignments/preview/", {"template": calves.id, "start_date": start}
     )
 
-    assert (coach.status_code, list(coach.json())) == (400, ["athletes"])
-    assert (foreign.status_code, list(foreign.json())) == (400, ["template", "athletes"])
+    assert (coach.status_code, list(error_fields(coach))) == (400, ["athletes"])
+    assert (foreign.status_code, error_roots(foreign)) == (400, ["template", "athletes"])
     assert athlete.status_code == 403
-    assert (preview.status_code, list(preview.json())) == (400, ["template"])
+    assert (preview.status_code, list(error_fields(preview))) == (400, ["template"])
     assert not Assignment.objects.exists()
 
 
@@ -208,7 +209,7 @@ def test_staff_pause_resume_and_end_an_assignment_but_the_athlete_may_not(
     assert denied.status_code == 403
     assert (paused.status_code, paused.json()["status"], held) == (200, "paused", {"on_hold"})
     assert (resumed.status_code, resumed.json()["status"]) == (200, "active")
-    assert (again.status_code, list(again.json())) == (400, ["status"])
+    assert (again.status_code, list(error_fields(again))) == (400, ["status"])
     assert (ended.status_code, ended.json()["status"]) == (200, "ended")
     assert set(assignment.sessions.values_list("status", flat=True)) == {"cancelled"}
 
@@ -353,9 +354,9 @@ def test_completing_is_201_then_200_on_a_replay_and_422_with_other_values(
     )  # fmt: skip
     assert (replay.status_code, replay.json()["id"]) == (200, first.id)
     assert conflict.status_code == 422
-    assert conflict.json()["original"]["session_rpe"] == "6.0"
-    assert "client_uuid" in conflict.json()["detail"]
-    assert (bad.status_code, list(bad.json())) == (400, ["pain"])
+    assert error_of(conflict)["original"]["session_rpe"] == "6.0"
+    assert "client_uuid" in error_of(conflict)["message"]
+    assert (bad.status_code, list(error_fields(bad))) == (400, ["pain"])
     first.refresh_from_db()
     assert (first.session_rpe, first.duration_minutes) == (6, 35)
 

@@ -9,6 +9,7 @@ import pytest
 from assessments import services
 from assessments.models import Flag, FlagStatus, Test
 from programs.models import AssignmentStatus
+from tests.api_error_format import error_fields, error_of
 from tests.factories import AthleteFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +210,7 @@ def test_dismissing_without_a_reason_is_a_400_naming_reason(as_user, head_coach,
     response = as_user(head_coach).post(f"/api/v1/flags/{flag.id}/dismiss/", body)
 
     assert response.status_code == 400
-    assert response.json() == {"reason": ["Say why the flag is dismissed."]}
+    assert error_fields(response) == {"reason": ["Say why the flag is dismissed."]}
     assert state(flag) == before
 
 
@@ -222,7 +223,7 @@ def test_dismissing_twice_is_a_409_and_changes_nothing(as_user, head_coach, flag
     response = client.post(f"/api/v1/flags/{flag.id}/dismiss/", {"reason": "Again"})
 
     assert response.status_code == 409
-    assert response.json() == {"detail": "The flag is already dismissed."}
+    assert error_of(response)["message"] == "The flag is already dismissed."
     assert state(flag) == before
 
 
@@ -239,7 +240,7 @@ def test_assistant_coach_resolves_a_forwards_flag_by_hand(as_user, assistant_coa
         "resolved",
         "Resolved by hand.",
     )
-    assert (again.status_code, again.json()) == (409, {"detail": "The flag is already resolved."})
+    assert (again.status_code, error_of(again)["message"]) == (409, "The flag is already resolved.")
     assert dismissed.status_code == 409
     assert state(flag) == ("resolved", "Resolved by hand.", 3)
 

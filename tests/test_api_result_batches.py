@@ -8,6 +8,7 @@ import pytest
 
 from assessments import services
 from assessments.models import Result, Test, TestDay
+from tests.api_error_format import error_fields, error_of
 from tests.factories import AthleteFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +127,8 @@ def test_one_bad_row_stores_nothing_and_names_the_row_and_side(
     response = as_user(head_coach).post("/api/v1/results/batch/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {
-        "rows": {"1": {"left": ["400 reps is outside the plausible range 0–150 reps."]}}
+    assert error_fields(response) == {
+        "rows.1.left": ["400 reps is outside the plausible range 0–150 reps."]
     }
     assert not Result.objects.exists()
     assert not TestDay.objects.exists()
@@ -147,8 +148,8 @@ def test_a_foreign_athlete_in_a_row_stores_nothing(
     response = as_user(head_coach).post("/api/v1/results/batch/", body, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()["rows"]) == ["1"]
-    assert "Invalid pk" in response.json()["rows"]["1"]["athlete"][0]
+    assert list(error_fields(response)) == ["rows.1.athlete"]
+    assert "Invalid pk" in error_fields(response)["rows.1.athlete"][0]
     assert not Result.objects.exists()
 
 
@@ -169,7 +170,7 @@ def test_a_foreign_test_day_test_or_team_is_an_invalid_pk(
     response = as_user(head_coach).post("/api/v1/results/batch/", body, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(error_fields(response)) == [field]
     assert not Result.objects.exists()
     assert TestDay.objects.count() == 1
 
@@ -182,7 +183,7 @@ def test_a_batch_holds_at_most_200_rows(as_user, head_coach, forward, forwards_d
     )
 
     assert response.status_code == 400
-    assert response.json() == {"rows": ["Ensure this field has no more than 200 elements."]}
+    assert error_fields(response) == {"rows": ["Ensure this field has no more than 200 elements."]}
     assert not Result.objects.exists()
 
 
@@ -204,7 +205,7 @@ def test_a_batch_needs_a_test_day_or_what_starts_one(
     response = as_user(head_coach).post("/api/v1/results/batch/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == errors
+    assert error_fields(response) == errors
     assert not TestDay.objects.exists()
 
 
@@ -218,7 +219,7 @@ def test_the_same_athlete_twice_in_a_batch_names_the_second_row(
     )
 
     assert response.status_code == 400
-    assert response.json() == {"rows": {"1": {"athlete": ["This athlete already has row 0."]}}}
+    assert error_fields(response) == {"rows.1.athlete": ["This athlete already has row 0."]}
     assert not Result.objects.exists()
 
 
@@ -237,8 +238,11 @@ def test_a_reused_client_uuid_in_a_batch_is_a_422_naming_the_row(
     )
 
     assert response.status_code == 422
-    assert response.json() == {
-        "detail": "This client_uuid was already used with a different result.",
+    assert error_of(response) == {
+        "status": 422,
+        "code": "unprocessable",
+        "message": "This client_uuid was already used with a different result.",
+        "fields": [],
         "original": original.id,
         "row": "1",
     }
@@ -265,7 +269,7 @@ def test_outsider_cannot_send_a_batch_for_a_clubs_test_day(
     response = as_user(outsider).post("/api/v1/results/batch/", body, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()) == ["test_day"]
+    assert list(error_fields(response)) == ["test_day"]
     assert not Result.objects.exists()
 
 
@@ -275,5 +279,5 @@ def test_a_row_without_trials_names_the_missing_result(as_user, head_coach, forw
     response = as_user(head_coach).post("/api/v1/results/batch/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"rows": {"0": {"both": ["Enter the result."]}}}
+    assert error_fields(response) == {"rows.0.both": ["Enter the result."]}
     assert not Result.objects.exists()

@@ -8,6 +8,7 @@ import pytest
 
 from assessments import services
 from assessments.models import Result, Test
+from tests.api_error_format import error_fields, error_of
 from tests.factories import AthleteFactory
 
 pytestmark = pytest.mark.django_db
@@ -258,8 +259,11 @@ def test_the_same_client_uuid_with_another_result_is_a_422_conflict(
     response = client.post("/api/v1/results/", {**body, "trials": {"both": [290]}})
 
     assert response.status_code == 422
-    assert response.json() == {
-        "detail": "This client_uuid was already used with a different result.",
+    assert error_of(response) == {
+        "status": 422,
+        "code": "unprocessable",
+        "message": "This client_uuid was already used with a different result.",
+        "fields": [],
         "original": original["id"],
     }
     assert list(Result.objects.values_list("both", flat=True)) == [310]
@@ -290,9 +294,9 @@ def test_bad_trials_are_a_400_naming_the_side(
 
     assert response.status_code == 400
     if errors is None:
-        assert set(response.json()) == {"trials", "left", "right"}
+        assert set(error_fields(response)) == {"trials", "left", "right"}
     else:
-        assert response.json() == errors
+        assert error_fields(response) == errors
     assert not Result.objects.exists()
 
 
@@ -306,8 +310,8 @@ def test_a_foreign_athlete_or_test_is_an_invalid_pk(
     response = as_user(head_coach).post("/api/v1/results/", body)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
-    assert "Invalid pk" in response.json()[field][0]
+    assert list(error_fields(response)) == [field]
+    assert "Invalid pk" in error_fields(response)[field][0]
     assert not Result.objects.exists()
 
 
@@ -319,7 +323,7 @@ def test_assistant_coach_cannot_record_for_an_athlete_of_another_team(
     )
 
     assert response.status_code == 400
-    assert list(response.json()) == ["athlete"]
+    assert list(error_fields(response)) == ["athlete"]
     assert not Result.objects.exists()
 
 
@@ -344,7 +348,7 @@ def test_a_result_dated_in_the_future_names_date(as_user, head_coach, forward, a
     )
 
     assert response.status_code == 400
-    assert response.json() == {"date": ["A result cannot be dated in the future."]}
+    assert error_fields(response) == {"date": ["A result cannot be dated in the future."]}
 
 
 def test_results_cannot_be_changed_or_deleted(as_user, head_coach, results):

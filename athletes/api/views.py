@@ -27,6 +27,8 @@ from athletes.selectors import (
     teams_writable_by,
 )
 from athletes.services import athlete_archive, athlete_invite, athlete_restore, team_delete
+from config.api_errors import ErrorFormatMixin
+from config.idempotency import IdempotencyMixin
 
 from .filters import AthleteFilter, TeamFilter
 from .serializers import (
@@ -52,9 +54,10 @@ def ordering_parameter(*fields: str) -> OpenApiParameter:
     )
 
 
-class ScopedViewSetMixin:
+class ScopedViewSetMixin(IdempotencyMixin, ErrorFormatMixin):
     """Reads come from a scoped queryset, so an object out of scope is a 404. A write also needs
-    `can_write(obj)`, so an object the requester sees but may not change is a 403."""
+    `can_write(obj)`, so an object the requester sees but may not change is a 403. Every POST
+    honours an Idempotency-Key; errors have the one format (config/api_errors.py)."""
 
     write_denied = "You may not change this."
     create_denied = "Only the club's staff may add this."

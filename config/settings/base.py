@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from environment variables."""
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "athletes",
     "programs",
     "assessments",
+    "axes",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -45,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # keep last: turns a lockout into its response
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,6 +88,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins while an email is locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -111,6 +119,8 @@ DEMO_DATA_ALLOWED = False
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an unauthenticated call is a 401 with `WWW-Authenticate: Bearer`.
+        "athletes.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
@@ -124,14 +134,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "athletes.api.throttling.TokenOrUserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "2000/minute"),
         "login": env_str("API_THROTTLE_LOGIN", "10/minute"),
     },
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.BaselineAutoSchema",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -153,6 +164,21 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "programs.models.AssignmentStatus",
     },
 }
+
+# --- Failed logins (django-axes) ----------------------------------------------------------
+# An email address is locked out of the web login and POST /api/v1/auth/token/ after this many
+# failed attempts, for AXES_COOLOFF_TIME (a failed attempt while locked starts it again).
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(hours=1)
+# Per email address only: an IP address behind a proxy would lock out everyone sharing it. The
+# [email, IP] pair never locks sooner than the email alone (its failures are a subset); it is
+# listed because axes' check (axes.W006) warns about any list without ip_address in it.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "athletes.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "athletes.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -187,6 +213,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.flag_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    "webhook-retry-due": {"task": "webhooks.retry_due", "schedule": 60.0},
 }
 
 # --- The nightly sweep ----------------------------------------------------------------------

@@ -11,4 +11,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 DEMO_DATA_ALLOWED = True
+WEBHOOKS_ALLOW_LOCALHOST = True  # http://127.0.0.1 and localhost receivers
 INTERNAL_IPS = ["127.0.0.1"]

@@ -11,6 +11,10 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 DEMO_DATA_ALLOWED = True
+WEBHOOKS_ALLOW_LOCALHOST = True  # http://127.0.0.1 and localhost receivers
+# Django's test client logs in without a request, which axes' backend refuses; the lockout tests
+# (tests/test_throttling_and_lockout.py) switch it on with the `settings` fixture.
+AXES_ENABLED = False
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {

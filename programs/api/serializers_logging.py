@@ -164,6 +164,12 @@ class LoggedSetSerializer(serializers.ModelSerializer):
     may delete one."""
 
     exercise_name = serializers.CharField(source="exercise.name", read_only=True)
+    side = serializers.ChoiceField(
+        choices=[("left", "Left"), ("right", "Right"), ("both", "Both")],
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty when the set was not per side.",
+    )
 
     class Meta:
         model = LoggedSet

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from athletes.models import Athlete, User
 from athletes.selectors import athletes_writable_by
+from webhooks import emit as webhooks
 
 from ..models import Exercise, LoadType, LoggedSet, ScheduledSession, SessionStatus
 from ..progression import tempo_seconds
@@ -212,6 +213,7 @@ def session_complete(
         validate_constraints=False,
     )
     session.save()
+    webhooks.session_completed(session)
     return session, True
 
 

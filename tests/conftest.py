@@ -181,3 +181,19 @@ def calf(club):
             ]
         },
     )
+
+
+@pytest.fixture
+def ankling(db):
+    """The shipped ankling test (300 reps)."""
+    from assessments.models import Test
+
+    return Test.objects.get(organisation=None, slug="ankling")
+
+
+@pytest.fixture
+def heel_rise(db):
+    """The shipped single-leg heel-rise test."""
+    from assessments.models import Test
+
+    return Test.objects.get(organisation=None, slug="heel-rise")

@@ -19,23 +19,11 @@ from django.utils.text import slugify
 from athletes.models import Organisation, Role, Team, User
 from athletes.selectors import is_staff_in, role_in
 
+from .catalogue import FIELDS as CATALOGUE_FIELDS
 from .models import Baseline, Comparator, Norm, RuleKind, Test
 
 RULE_ROLES = (Role.OWNER, Role.PHYSIO)
-TEST_FIELDS = (
-    "name",
-    "protocol",
-    "unit",
-    "per_side",
-    "trials",
-    "combine",
-    "higher_is_better",
-    "plausible_min",
-    "plausible_max",
-    "decimals",
-    "measurement_error",
-    "citation",
-)
+TEST_FIELDS = CATALOGUE_FIELDS  # the fields a test has, shipped or the club's own
 
 
 def may_set_rules(user: User, organisation_id: int | None) -> bool:

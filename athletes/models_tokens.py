@@ -70,7 +70,3 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.READ_WRITE
-
-
-# The axes lockout receiver (athletes.lockout) is connected when the app's models load.
-from . import lockout  # noqa: E402,F401

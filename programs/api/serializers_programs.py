@@ -37,24 +37,10 @@ from programs.services import (
     template_session_add,
     template_update,
 )
+from programs.services.templates import PRESCRIPTION_FIELDS
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
-PRESCRIPTION_WRITE_FIELDS = (
-    "sets",
-    "target_min",
-    "target_max",
-    "load_type",
-    "load_value",
-    "tempo",
-    "rest_seconds",
-    "per_side",
-    "notes",
-    "progression",
-    "progression_every_weeks",
-    "progression_load_step",
-    "progression_max_sets",
-    "progression_steps",
-)
+PRESCRIPTION_WRITE_FIELDS = PRESCRIPTION_FIELDS  # what the service accepts
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -20,6 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	sh scripts/install_chromium.sh
 	$(PY) scripts/dev.py test $(PYTEST_ARGS)
 
 # Schemathesis against the API schema with many examples per operation and its coverage phase
@@ -40,6 +41,7 @@ format: $(STAMP)
 lock: $(STAMP)
 	cd requirements && ../$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o base.txt base.in
 	cd requirements && ../$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o dev.txt dev.in
+	cd requirements && ../$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o bench.txt bench.in
 
 clean-data:
 	rm -rf .data

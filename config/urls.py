@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("assessments.urls_exports")),
     path("", include("programs.urls_exports")),
     path("", include("webhooks.urls")),
+    path("", include("insights.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

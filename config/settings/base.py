@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "assessments",
     "axes",
     "webhooks",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,10 @@
 - volume: reps, seconds, foot contacts and metres logged, and time under tension: the seconds
   of timed sets plus reps × the prescribed tempo's seconds per rep (a rep set logged without a
   tempo adds no time under tension: it is not known);
-- session load: session RPE × minutes (Foster), summed over the week.
+- session load: session RPE × minutes (Foster), summed over the week;
+- pain: the highest pain of the week (given when a session was completed or with a logged set),
+  None for a week without any pain score;
+- the rolling average of a weekly figure (e.g. foot contacts over 4 weeks): rolling_average.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
     Q,
     Sum,
     Value,
@@ -43,6 +47,7 @@ class Figures:
     metres: int = 0
     time_under_tension: int = 0
     session_load: float = 0.0
+    pain: int | None = None
     athletes: set = field(default_factory=set)
 
     @property
@@ -61,7 +66,12 @@ class Figures:
             "session_load",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.pain = _most(self.pain, other.pain)
         self.athletes |= other.athletes
+
+
+def _most(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def week_start(day: datetime.date) -> datetime.date:
@@ -92,12 +102,14 @@ def weekly_figures(
                 Value(Decimal(0)),
                 output_field=DecimalField(),
             ),
+            most_pain=Max("pain"),
         )
     )
     for row in sessions:
         item = figures[(row["athlete_id"], _day(row["monday"]))]
         item.scheduled, item.completed = row["scheduled"], row["completed"]
         item.session_load = float(row["load"])
+        item.pain = _most(item.pain, row["most_pain"])
         item.athletes.add(row["athlete_id"])
     tut = ExpressionWrapper(
         Coalesce(F("seconds"), 0) + Coalesce(F("reps"), 0) * Coalesce(F("rep_seconds"), 0),
@@ -117,6 +129,7 @@ def weekly_figures(
             total_contacts=Coalesce(Sum("contacts"), 0),
             total_metres=Coalesce(Sum("metres"), 0),
             tut=Coalesce(Sum(tut), 0),
+            most_pain=Max("pain"),
         )
     )
     for row in volume:
@@ -124,6 +137,7 @@ def weekly_figures(
         item.reps, item.seconds = row["total_reps"], row["total_seconds"]
         item.contacts, item.metres = row["total_contacts"], row["total_metres"]
         item.time_under_tension = row["tut"]
+        item.pain = _most(item.pain, row["most_pain"])
         item.athletes.add(row["athlete_id"])
     return dict(figures)
 
@@ -132,6 +146,18 @@ def _day(value) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
+
+
+def rolling_average(values: list[float], window: int = 4) -> list[float | None]:
+    """The mean of each value and the `window - 1` before it (weeks without data count as 0);
+    None until a full window is there, so an average is never taken over fewer weeks."""
+    averages: list[float | None] = []
+    for index in range(len(values)):
+        if index + 1 < window:
+            averages.append(None)
+        else:
+            averages.append(sum(values[index + 1 - window : index + 1]) / window)
+    return averages
 
 
 def totals_by_week(

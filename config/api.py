@@ -10,6 +10,7 @@ from assessments.api.routes import ROUTES as ASSESSMENT_ROUTES
 from assessments.api.views_csv import FlagsExportView, ResultsExportView, ResultsImportView
 from athletes.api.auth import MeView, ObtainTokenView
 from athletes.api.routes import ROUTES as ATHLETE_ROUTES
+from checkins.api.routes import ROUTES as CHECKIN_ROUTES
 from programs.api.routes import ROUTES as PROGRAM_ROUTES
 from programs.api.views_csv import SetsExportView
 from webhooks.api_routes import ROUTES as WEBHOOK_ROUTES
@@ -38,6 +39,7 @@ for prefix, viewset, basename in [
     *PROGRAM_ROUTES,
     *ASSESSMENT_ROUTES,
     *WEBHOOK_ROUTES,
+    *CHECKIN_ROUTES,
 ]:
     router.register(prefix, viewset, basename=basename)
 

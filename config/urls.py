@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("programs.urls_exports")),
     path("", include("webhooks.urls")),
     path("", include("insights.urls")),
+    path("", include("checkins.urls")),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "webhooks",
     "insights",
+    "checkins",
 ]
 
 MIDDLEWARE = [

@@ -122,6 +122,12 @@ class SetForm(forms.Form):
     def side(self):
         return self["side"] if "side" in self.fields else None
 
+    @property
+    def effort_open(self) -> bool:
+        """Show the set's RPE, pain and note unfolded when something is in them."""
+        names = ("rpe", "pain", "notes")
+        return any(self[name].value() not in (None, "") or self[name].errors for name in names)
+
     def set_values(self) -> dict:
         """The keyword arguments for services.set_log (besides who, what and the UUID)."""
         data = self.cleaned_data

@@ -131,8 +131,22 @@ class Block:
     progression_note: str = ""
     progression_change: str = ""
     planned: int = 0
+    target_value: int | None = None  # the prescribed reps, seconds or contacts of one set
     message: str = ""
     session_done: bool = False
+
+    @property
+    def logger(self) -> str:
+        """The one-hand helper the set form gets: a timer for timed sets, a tap counter for
+        reps and foot contacts, none for metres (the − / + stepper is enough)."""
+        return {"seconds": "timer", "reps": "counter", "contacts": "counter"}.get(
+            self.measurement, ""
+        )
+
+    @property
+    def target_clock(self) -> str:
+        """Where the timer starts: the prescribed time (2:00), or 0:00 to count up."""
+        return clock(self.target_value or 0)
 
     @property
     def sets_planned(self) -> int:
@@ -182,6 +196,7 @@ def session_block(
         progression_note=item.get("progression_note") or "",
         progression_change=item.get("progression_change") or "",
         planned=item["sets"],
+        target_value=item["target_max"] or item["target_min"],
         message=message,
         session_done=session_done,
     )

@@ -1,4 +1,4 @@
-// The athlete's phone page: − / + buttons beside the set's number, for one thumb.
+// The athlete's phone page: − / + buttons beside the set's number and load, for one thumb.
 // Without JavaScript the buttons stay hidden and the number input works as it is.
 (function () {
   "use strict";
@@ -14,10 +14,11 @@
     if (!button) return;
     var input = document.getElementById(button.dataset.target);
     if (!input) return;
-    var value = parseInt(input.value, 10) || 0;
-    var next = value + parseInt(button.dataset.step, 10);
-    var min = input.min === "" ? 0 : parseInt(input.min, 10);
-    var max = input.max === "" ? Infinity : parseInt(input.max, 10);
+    // Whole numbers for reps and seconds; halves for the load (2.5 kg plates).
+    var value = parseFloat(input.value) || 0;
+    var next = Math.round((value + parseFloat(button.dataset.step)) * 10) / 10;
+    var min = input.min === "" ? 0 : parseFloat(input.min);
+    var max = input.max === "" ? Infinity : parseFloat(input.max);
     input.value = String(Math.min(max, Math.max(min, next)));
     input.dispatchEvent(new Event("input", { bubbles: true }));
   });

@@ -99,13 +99,9 @@ def home(request):
         return render(request, "athletes/home.html")
     organisation = membership.organisation
     if membership.is_staff_role:
-        context = {
-            "membership": membership,
-            "organisation": organisation,
-            "athlete_count": athletes_visible_to(request.user, organisation=organisation).count(),
-            "team_count": teams_visible_to(request.user, organisation=organisation).count(),
-        }
-        return render(request, "athletes/home_staff.html", context)
+        from insights.views_dashboard import dashboard_page
+
+        return dashboard_page(request, membership)  # the staff's home is their dashboard
     context = {
         "membership": membership,
         "organisation": organisation,

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_dashboard
+
+urlpatterns = [
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+]

@@ -1,0 +1,322 @@
+"""The coach's dashboard: the state of a club, or one of its teams, in one read.
+
+`dashboard_for(user=, organisation=, team=None)` builds every section for the requesting staff
+member, scoped through athletes.selectors (a coach of the Forwards sees the Forwards only):
+
+- open flags (status "open": pain, load, and failed tests without a protocol) with their
+  reasons, for one-click resolve/dismiss through the flag inbox's actions;
+- athletes on a protocol (flags on protocol or with their retest due) and their retest dates;
+- retests due or overdue (an active flag whose retest date is within `RETEST_SOON_DAYS`);
+- this week's compliance per team (programs.figures);
+- athletes who reported pain above 5/10 in the last `PAIN_RECENT_DAYS` days, or pain rising
+  week on week (the sweep's rules: assessments.sweep.PAIN_LIMIT and RISING_PAIN_FLOOR; a
+  week's pain is its highest, from sessions and logged sets, as in programs.selectors
+  .weekly_pain);
+- recent test days with their results and fails.
+
+Reads only, and a constant number of queries whatever the size of the club: every section is
+one query (or two: a prefetch, the two figure queries) over the scoped athletes, aggregated in
+the database; lists are cut at `LIST_LIMIT` rows, with their full counts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
+
+from assessments.models import CLOSED, Flag, FlagStatus, TestDay
+from assessments.selectors import flags_visible_to, test_days_visible_to
+from assessments.sweep import PAIN_LIMIT, RISING_PAIN_FLOOR
+from athletes.models import Athlete, Organisation, Role, Team, User
+from athletes.selectors import athletes_visible_to, membership_in, teams_visible_to
+from programs.figures import Figures, week_start, weekly_figures
+from programs.models import LoggedSet, ScheduledSession
+
+LIST_LIMIT = 25
+RETEST_SOON_DAYS = 7
+PAIN_RECENT_DAYS = 7
+RECENT_TEST_DAYS = 8
+PROTOCOL_STATUSES = [FlagStatus.ON_PROTOCOL, FlagStatus.RETEST_DUE]
+
+
+@dataclass
+class TeamCompliance:
+    team: Team | None  # None: athletes on no team
+    figures: Figures = field(default_factory=Figures)
+
+    @property
+    def athletes(self) -> int:
+        return len(self.figures.athletes)
+
+    @property
+    def percent(self) -> int | None:
+        value = self.figures.compliance
+        return None if value is None else round(value * 100)
+
+
+@dataclass
+class PainReport:
+    athlete_id: int
+    name: str
+    highest: int | None = None  # the highest pain above the limit in the recent days
+    highest_on: datetime.date | None = None
+    rising_from: int | None = None  # last week's pain, when this week's is higher
+    rising_to: int | None = None
+
+
+@dataclass
+class Retest:
+    flag: Flag
+    days: int  # days until the retest; negative when overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+    @property
+    def label(self) -> str:
+        if self.days < 0:
+            return f"overdue by {-self.days} day{'s' if self.days != -1 else ''}"
+        if self.days == 0:
+            return "due today"
+        return f"due in {self.days} day{'s' if self.days != 1 else ''}"
+
+
+@dataclass
+class Dashboard:
+    organisation: Organisation
+    team: Team | None
+    today: datetime.date
+    week: datetime.date
+    teams: list[Team]
+    athlete_count: int
+    open_flags: list[Flag]
+    open_flag_count: int
+    protocols: list[Flag]
+    protocol_count: int
+    retests: list[Retest]
+    retest_count: int
+    compliance: list[TeamCompliance]
+    pain: list[PainReport]
+    test_days: list[TestDay]
+
+
+def scoped_athletes(user: User, *, organisation, team: Team | None = None) -> QuerySet[Athlete]:
+    """The active athletes the user sees in the organisation, on `team` if given."""
+    athletes = athletes_visible_to(user, organisation=organisation)
+    if team is not None:
+        athletes = athletes.filter(
+            id__in=Athlete.teams.through.objects.filter(team=team).values("athlete_id")
+        )
+    return athletes
+
+
+def dashboard_for(
+    *,
+    user: User,
+    organisation: Organisation,
+    team: Team | None = None,
+    today: datetime.date | None = None,
+) -> Dashboard:
+    """Every section of the dashboard. `team` must be one of teams_visible_to(user) (the
+    caller turns anything else into a 404)."""
+    today = today or timezone.localdate()
+    athletes = scoped_athletes(user, organisation=organisation, team=team)
+    athlete_ids = athletes.values("id")
+    visible_teams = teams_visible_to(user, organisation=organisation)
+    teams = [team] if team is not None else list(visible_teams)
+    flags = flags_visible_to(user, organisation=organisation).filter(athlete_id__in=athlete_ids)
+
+    counts = flags.aggregate(
+        open=Count("id", filter=Q(status=FlagStatus.OPEN)),
+        protocol=Count("id", filter=Q(status__in=PROTOCOL_STATUSES)),
+        retests=Count(
+            "id",
+            filter=Q(retest_due__lte=today + datetime.timedelta(days=RETEST_SOON_DAYS))
+            & ~Q(status__in=CLOSED),
+        ),
+    )
+    return Dashboard(
+        organisation=organisation,
+        team=team,
+        today=today,
+        week=week_start(today),
+        teams=teams,
+        athlete_count=athletes.count(),
+        open_flags=open_flags(flags, visible_teams),
+        open_flag_count=counts["open"],
+        protocols=protocol_flags(flags),
+        protocol_count=counts["protocol"],
+        retests=retests_due(flags, today=today),
+        retest_count=counts["retests"],
+        compliance=compliance_by_team(athletes, teams=teams, today=today),
+        pain=pain_reports(athletes, today=today),
+        test_days=recent_test_days(
+            user, organisation=organisation, team=team, athletes=athletes, today=today
+        ),
+    )
+
+
+def open_flags(flags: QuerySet[Flag], teams: QuerySet[Team]) -> list[Flag]:
+    """Open flags, newest first, as the flag inbox's cards need them (two queries)."""
+    return list(
+        flags.filter(status=FlagStatus.OPEN)
+        .select_related("athlete", "test", "protocol__template", "result")
+        .prefetch_related(Prefetch("athlete__teams", queryset=teams))
+        .order_by("-created_at", "-id")[:LIST_LIMIT]
+    )
+
+
+def protocol_flags(flags: QuerySet[Flag]) -> list[Flag]:
+    """Flags whose athlete is on a protocol, soonest retest first (one query)."""
+    return list(
+        flags.filter(status__in=PROTOCOL_STATUSES)
+        .select_related("athlete", "test", "protocol__template")
+        .order_by("retest_due", "athlete__last_name", "athlete__first_name", "id")[:LIST_LIMIT]
+    )
+
+
+def retests_due(flags: QuerySet[Flag], *, today: datetime.date) -> list[Retest]:
+    """Active flags whose retest date has passed or comes within RETEST_SOON_DAYS (one query)."""
+    rows = (
+        flags.exclude(status__in=CLOSED)
+        .filter(retest_due__lte=today + datetime.timedelta(days=RETEST_SOON_DAYS))
+        .select_related("athlete", "test")
+        .order_by("retest_due", "athlete__last_name", "athlete__first_name", "id")[:LIST_LIMIT]
+    )
+    return [Retest(flag=flag, days=(flag.retest_due - today).days) for flag in rows]
+
+
+def compliance_by_team(
+    athletes: QuerySet[Athlete], *, teams: list[Team], today: datetime.date
+) -> list[TeamCompliance]:
+    """This week's compliance (Monday to today) per team, from programs.figures (three
+    queries). An athlete on two teams counts in both; athletes on none of the teams listed
+    are left out."""
+    monday = week_start(today)
+    figures = weekly_figures(
+        athlete_ids=athletes.values("id"), start=monday, end=today, today=today
+    )
+    by_team = {team.id: TeamCompliance(team=team) for team in teams}
+    links = Athlete.teams.through.objects.filter(
+        athlete_id__in=athletes.values("id"), team_id__in=list(by_team)
+    ).values_list("athlete_id", "team_id")
+    teams_of: dict[int, list[int]] = defaultdict(list)
+    for athlete_id, team_id in links:
+        teams_of[athlete_id].append(team_id)
+    for (athlete_id, _week), item in figures.items():
+        for team_id in teams_of.get(athlete_id, []):
+            by_team[team_id].figures.add(item)
+    return list(by_team.values())
+
+
+def pain_reports(athletes: QuerySet[Athlete], *, today: datetime.date) -> list[PainReport]:
+    """Athletes whose pain went above PAIN_LIMIT in the last PAIN_RECENT_DAYS days, or whose
+    weekly pain rose (this week's or last week's highest above the week before's, which was
+    above 0, and at least RISING_PAIN_FLOOR), as the nightly sweep judges it. Two queries: the
+    pain given with sessions and with logged sets, per athlete and week."""
+    monday = week_start(today)
+    weeks_from = monday - datetime.timedelta(days=14)  # this week and the two before
+    recent_from = today - datetime.timedelta(days=PAIN_RECENT_DAYS - 1)
+    high = Q(pain__gt=PAIN_LIMIT)
+    sessions = (
+        ScheduledSession.objects.filter(
+            athlete_id__in=athletes.values("id"),
+            date__gte=weeks_from,
+            date__lte=today,
+            pain__isnull=False,
+        )
+        .annotate(monday=TruncWeek("date"))
+        .values("athlete_id", "athlete__first_name", "athlete__last_name", "monday")
+        .annotate(
+            most=Max("pain"),
+            recent_most=Max("pain", filter=high & Q(date__gte=recent_from)),
+            recent_day=Max("date", filter=high & Q(date__gte=recent_from)),
+        )
+    )
+    sets = (
+        LoggedSet.objects.filter(
+            athlete_id__in=athletes.values("id"),
+            performed_at__date__gte=weeks_from,
+            performed_at__date__lte=today,
+            pain__isnull=False,
+        )
+        .annotate(monday=TruncWeek("performed_at"), day=TruncDate("performed_at"))
+        .values("athlete_id", "athlete__first_name", "athlete__last_name", "monday")
+        .annotate(
+            most=Max("pain"),
+            recent_most=Max("pain", filter=high & Q(performed_at__date__gte=recent_from)),
+            recent_day=Max("day", filter=high & Q(performed_at__date__gte=recent_from)),
+        )
+    )
+    weekly: dict[int, dict[datetime.date, int]] = defaultdict(dict)
+    reports: dict[int, PainReport] = {}
+    for row in [*sessions, *sets]:
+        athlete_id = row["athlete_id"]
+        report = reports.setdefault(
+            athlete_id,
+            PainReport(
+                athlete_id, f"{row['athlete__first_name']} {row['athlete__last_name']}".strip()
+            ),
+        )
+        week = _date(row["monday"])
+        weekly[athlete_id][week] = max(weekly[athlete_id].get(week, 0), row["most"])
+        if row["recent_most"] is not None and (
+            report.highest is None
+            or (row["recent_most"], _date(row["recent_day"])) > (report.highest, report.highest_on)
+        ):
+            report.highest, report.highest_on = row["recent_most"], _date(row["recent_day"])
+    for athlete_id, pains in weekly.items():
+        for week in (monday, monday - datetime.timedelta(days=7)):  # the latest rise counts
+            now, before = pains.get(week), pains.get(week - datetime.timedelta(days=7))
+            if now and before and now > before > 0 and now >= RISING_PAIN_FLOOR:
+                reports[athlete_id].rising_from, reports[athlete_id].rising_to = before, now
+                break
+    found = [r for r in reports.values() if r.highest is not None or r.rising_to is not None]
+    return sorted(
+        found, key=lambda r: (-(r.highest or 0), -(r.rising_to or 0), r.name, r.athlete_id)
+    )
+
+
+def recent_test_days(
+    user: User,
+    *,
+    organisation: Organisation,
+    team: Team | None,
+    athletes: QuerySet[Athlete],
+    today: datetime.date,
+) -> list[TestDay]:
+    """The latest test days of the teams the user sees, with how many of the athletes they see
+    were tested and failed (one query). Club-wide test days (no team) show for the head coach
+    and physios, who see the whole club."""
+    days = test_days_visible_to(user, organisation=organisation).filter(date__lte=today)
+    if team is not None:
+        days = days.filter(team=team)
+    else:
+        membership = membership_in(user, getattr(organisation, "id", organisation))
+        scope = Q(team__in=teams_visible_to(user, organisation=organisation))
+        if membership is not None and membership.role != Role.COACH:
+            scope |= Q(team__isnull=True)
+        days = days.filter(scope)
+    mine = Q(results__athlete_id__in=athletes.values("id"))
+    return list(
+        days.select_related("team", "test")
+        .annotate(
+            tested=Count("results__athlete", filter=mine, distinct=True),
+            failed=Count("results", filter=mine & Q(results__passed=False)),
+        )
+        .order_by("-date", "-id")[:RECENT_TEST_DAYS]
+    )
+
+
+def _date(value) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value

@@ -24,6 +24,12 @@ athletes the range holds, so more workers on more machines finish sooner:
    - pain rising week on week: the highest pain of an ISO week is above the week before's,
      which was above 0, and is at least 3/10 (a rise from 1 to 2 is noise) — key
      "pain-rising-<ISO week>", checked for the current and the last week.
+   The athlete's morning check-ins (`checkins`) are a second source, judged on their own
+   (a session and a check-in are never a pair): a morning's pain is the highest pain or
+   stiffness of any area (0 when no area was rated: the form asks to leave a fine area out);
+   - two consecutive check-ins both above 5/10 — key "pain-checkin-<date of the second>";
+   - the week's average morning pain above the week before's, with the same floor — key
+     "pain-rising-checkin-<ISO week>".
    While an athlete has an open pain flag no new one is raised: the coach already knows.
    Once it is resolved or dismissed, the next painful occasion raises a new flag.
 4. Load flags: the foot contacts (logged sets) of the last complete ISO week against the
@@ -56,6 +62,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from athletes.models import Athlete
+from checkins.models import AREA_FIELDS
 from config.celery import enqueue_on_commit
 from webhooks import emit as webhooks
 
@@ -174,11 +181,15 @@ def stale_results(*, lo_id: int, hi_id: int) -> list[tuple[int, int]]:
         return cursor.fetchall()
 
 
+# A morning's pain: the highest pain or stiffness of any area, 0 when none was rated.
+CHECKIN_PAIN = "COALESCE(GREATEST({}), 0)".format(", ".join(f"c.{f}" for f in AREA_FIELDS))
+
 # A session's pain, per athlete and date, from scheduled sessions that were completed or have
 # logged sets and from each day's ad hoc sets; the latest pair of consecutive painful sessions.
 PAIN_PAIRS_SQL = """
 WITH occasions AS (
-    SELECT s.athlete_id, s.date AS day, GREATEST(s.pain, MAX(ls.pain)) AS pain
+    SELECT s.athlete_id, s.date AS day, GREATEST(s.pain, MAX(ls.pain)) AS pain,
+           'session' AS source
     FROM programs_scheduledsession s
     LEFT JOIN programs_loggedset ls
            ON ls.session_id = s.id  -- a session's sets are its athlete's: same range
@@ -188,22 +199,28 @@ WITH occasions AS (
     GROUP BY s.id
     HAVING s.status = 'completed' OR COUNT(ls.id) > 0
     UNION ALL
-    SELECT ls.athlete_id, (ls.performed_at AT TIME ZONE %(tz)s)::date, MAX(ls.pain)
+    SELECT ls.athlete_id, (ls.performed_at AT TIME ZONE %(tz)s)::date, MAX(ls.pain), 'session'
     FROM programs_loggedset ls
     WHERE ls.session_id IS NULL
       AND ls.athlete_id >= %(lo)s AND ls.athlete_id < %(hi)s
       AND ls.performed_at >= %(context_from_at)s AND ls.performed_at < %(until_at)s
     GROUP BY 1, 2
+    UNION ALL
+    SELECT c.athlete_id, c.date, {CHECKIN_PAIN}, 'checkin'
+    FROM checkins_checkin c
+    WHERE c.athlete_id >= %(lo)s AND c.athlete_id < %(hi)s
+      AND c.date >= %(context_from)s AND c.date <= %(today)s
 ),
 scored AS (
-    SELECT athlete_id, day, pain,
+    SELECT athlete_id, day, pain, source,
            LAG(pain) OVER w AS pain_before,
            LAG(day) OVER w AS day_before
     FROM occasions
     WHERE pain IS NOT NULL
-    WINDOW w AS (PARTITION BY athlete_id ORDER BY day, pain)
+    WINDOW w AS (PARTITION BY athlete_id, source ORDER BY day, pain)
 )
-SELECT DISTINCT ON (p.athlete_id) p.athlete_id, p.day_before, p.pain_before, p.day, p.pain
+SELECT DISTINCT ON (p.athlete_id)
+       p.athlete_id, p.day_before, p.pain_before, p.day, p.pain, p.source
 FROM scored p
 JOIN athletes_athlete a ON a.id = p.athlete_id AND a.archived_at IS NULL
                           AND a.id >= %(lo)s AND a.id < %(hi)s
@@ -214,10 +231,11 @@ WHERE p.pain > %(limit)s AND p.pain_before > %(limit)s
         WHERE f.athlete_id = p.athlete_id AND f.kind = 'pain'
           AND f.status NOT IN ('resolved', 'dismissed')
   )
-ORDER BY p.athlete_id, p.day DESC, p.pain DESC
-"""
+ORDER BY p.athlete_id, p.day DESC, p.pain DESC, p.source DESC
+""".replace("{CHECKIN_PAIN}", CHECKIN_PAIN)
 
-# Each ISO week's highest pain (sets and sessions) against the week before's.
+# Each ISO week's highest pain (sets and sessions) against the week before's; and each ISO
+# week's average morning pain (check-ins) against the week before's.
 RISING_PAIN_SQL = """
 WITH pains AS (
     SELECT s.athlete_id, date_trunc('week', s.date)::date AS week, s.pain
@@ -232,11 +250,19 @@ WITH pains AS (
       AND ls.pain IS NOT NULL
 ),
 weekly AS (
-    SELECT athlete_id, week, MAX(pain) AS pain FROM pains GROUP BY athlete_id, week
+    SELECT athlete_id, week, MAX(pain)::numeric AS pain, 'session' AS source
+    FROM pains GROUP BY athlete_id, week
+    UNION ALL
+    SELECT c.athlete_id, date_trunc('week', c.date)::date,
+           ROUND(AVG({CHECKIN_PAIN}), 1), 'checkin'
+    FROM checkins_checkin c
+    WHERE c.athlete_id >= %(lo)s AND c.athlete_id < %(hi)s
+      AND c.date >= %(weeks_from)s AND c.date <= %(today)s
+    GROUP BY 1, 2
 )
-SELECT DISTINCT ON (w.athlete_id) w.athlete_id, w.week, b.pain AS pain_before, w.pain
+SELECT DISTINCT ON (w.athlete_id) w.athlete_id, w.week, b.pain AS pain_before, w.pain, w.source
 FROM weekly w
-JOIN weekly b ON b.athlete_id = w.athlete_id AND b.week = w.week - 7
+JOIN weekly b ON b.athlete_id = w.athlete_id AND b.week = w.week - 7 AND b.source = w.source
 JOIN athletes_athlete a ON a.id = w.athlete_id AND a.archived_at IS NULL
                           AND a.id >= %(lo)s AND a.id < %(hi)s
 WHERE w.pain > b.pain AND b.pain > 0 AND w.pain >= %(floor)s
@@ -245,8 +271,8 @@ WHERE w.pain > b.pain AND b.pain > 0 AND w.pain >= %(floor)s
         WHERE f.athlete_id = w.athlete_id AND f.kind = 'pain'
           AND f.status NOT IN ('resolved', 'dismissed')
   )
-ORDER BY w.athlete_id, w.week DESC
-"""
+ORDER BY w.athlete_id, w.week DESC, w.source DESC
+""".replace("{CHECKIN_PAIN}", CHECKIN_PAIN)
 
 LOAD_SPIKES_SQL = """
 WITH weekly AS (
@@ -324,8 +350,8 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
 
 
 def pain_candidates(*, lo_id: int, hi_id: int, today: datetime.date) -> list[Candidate]:
-    """Pain flags to raise in the range: two consecutive painful sessions, rising weekly pain.
-    Two queries."""
+    """Pain flags to raise in the range: two consecutive painful sessions or check-ins, rising
+    weekly pain; at most one per athlete (a pair before a rise). Two queries."""
     window_from = today - datetime.timedelta(days=PAIN_WINDOW_DAYS)
     context_from = window_from - datetime.timedelta(days=PAIN_CONTEXT_DAYS)
     weeks_from = _monday(today) - datetime.timedelta(days=14)  # this week and the two before
@@ -347,14 +373,19 @@ def pain_candidates(*, lo_id: int, hi_id: int, today: datetime.date) -> list[Can
             "context_from_at": _local_midnight(context_from),
         },
     )
-    for athlete_id, day_before, pain_before, day, pain in pairs:
+    for athlete_id, day_before, pain_before, day, pain, source in pairs:
+        if source == "checkin":
+            key = f"pain-checkin-{day.isoformat()}"
+            what = "Morning pain or stiffness {}/10 and {}/10 in two consecutive check-ins"
+        else:
+            key = f"pain-{day.isoformat()}"
+            what = "Pain {}/10 and {}/10 in two consecutive sessions"
         candidates.append(
             Candidate(
                 athlete_id,
                 FlagKind.PAIN,
-                f"pain-{day.isoformat()}",
-                f"Pain {pain_before}/10 and {pain}/10 in two consecutive sessions "
-                f"({_day(day_before)}, {_day(day)})",
+                key,
+                f"{what.format(pain_before, pain)} ({_day(day_before)}, {_day(day)})",
             )
         )
     rising = _fetch(
@@ -366,16 +397,20 @@ def pain_candidates(*, lo_id: int, hi_id: int, today: datetime.date) -> list[Can
             "weeks_from_at": _local_midnight(weeks_from),
         },
     )
-    for athlete_id, week, pain_before, pain in rising:
-        candidates.append(
-            Candidate(
-                athlete_id,
-                FlagKind.PAIN,
-                f"pain-rising-{_iso_week(week)}",
-                f"Pain rose week on week: {pain_before}/10 → {pain}/10",
-            )
-        )
-    return candidates
+    for athlete_id, week, pain_before, pain, source in rising:
+        before, now = _plain(pain_before), _plain(pain)
+        if source == "checkin":
+            key = f"pain-rising-checkin-{_iso_week(week)}"
+            reason = f"Average morning pain or stiffness rose week on week: {before}/10 → {now}/10"
+        else:
+            key = f"pain-rising-{_iso_week(week)}"
+            reason = f"Pain rose week on week: {before}/10 → {now}/10"
+        candidates.append(Candidate(athlete_id, FlagKind.PAIN, key, reason))
+    # One open pain flag per athlete: a pair and a rise found in the same run are one flag.
+    first = {}
+    for candidate in candidates:
+        first.setdefault(candidate.athlete_id, candidate)
+    return list(first.values())
 
 
 def load_candidates(

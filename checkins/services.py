@@ -89,7 +89,7 @@ def _validated(
     candidate = CheckIn(athlete=athlete, date=date, **clean)
     try:
         candidate.full_clean(
-            exclude=["athlete", "client_uuid", "date", *errors],
+            exclude=["athlete", "client_uuid", "date", "created_by", "updated_by", *errors],
             validate_unique=False,
             validate_constraints=False,
         )

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from insights.athlete import athlete_insight
+
 from . import services
 from .context import activate_organisation, active_membership, staff_membership
 from .forms import (
@@ -186,6 +188,7 @@ def _detail_context(request, athlete: Athlete, invite_form: InviteForm | None = 
         .filter(pk=athlete.pk)
         .exists(),
         "invite_form": invite_form or InviteForm(initial={"email": athlete.email}),
+        "insight": athlete_insight(user=user, athlete=athlete),
     }
 
 

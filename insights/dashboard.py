@@ -8,10 +8,9 @@ member, scoped through athletes.selectors (a coach of the Forwards sees the Forw
 - athletes on a protocol (flags on protocol or with their retest due) and their retest dates;
 - retests due or overdue (an active flag whose retest date is within `RETEST_SOON_DAYS`);
 - this week's compliance per team (programs.figures);
-- athletes who reported pain above 5/10 in the last `PAIN_RECENT_DAYS` days, or pain rising
-  week on week (the sweep's rules: assessments.sweep.PAIN_LIMIT and RISING_PAIN_FLOOR; a
-  week's pain is its highest, from sessions and logged sets, as in programs.selectors
-  .weekly_pain);
+- athletes who reported pain above 5/10 this week or last week, or pain rising week on week
+  (the sweep's rules: assessments.sweep.PAIN_LIMIT and RISING_PAIN_FLOOR; a week's pain is its
+  highest, from sessions and logged sets, from programs.figures);
 - recent test days with their results and fails.
 
 Reads only, and a constant number of queries whatever the size of the club: every section is
@@ -25,8 +24,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import CLOSED, Flag, FlagStatus, TestDay
@@ -35,11 +33,10 @@ from assessments.sweep import PAIN_LIMIT, RISING_PAIN_FLOOR
 from athletes.models import Athlete, Organisation, Role, Team, User
 from athletes.selectors import athletes_visible_to, membership_in, teams_visible_to
 from programs.figures import Figures, week_start, weekly_figures
-from programs.models import LoggedSet, ScheduledSession
 
 LIST_LIMIT = 25
 RETEST_SOON_DAYS = 7
-PAIN_RECENT_DAYS = 7
+PAIN_WEEKS = 3  # this week and the two before: a rise last week counts too
 RECENT_TEST_DAYS = 8
 PROTOCOL_STATUSES = [FlagStatus.ON_PROTOCOL, FlagStatus.RETEST_DUE]
 
@@ -63,10 +60,11 @@ class TeamCompliance:
 class PainReport:
     athlete_id: int
     name: str
-    highest: int | None = None  # the highest pain above the limit in the recent days
-    highest_on: datetime.date | None = None
-    rising_from: int | None = None  # last week's pain, when this week's is higher
+    highest: int | None = None  # the week's highest pain, when above the limit
+    highest_in: datetime.date | None = None  # the Monday of that week
+    rising_from: int | None = None  # the week before's pain, when the week's is higher
     rising_to: int | None = None
+    rising_in: datetime.date | None = None
 
 
 @dataclass
@@ -132,6 +130,7 @@ def dashboard_for(
     teams = [team] if team is not None else list(visible_teams)
     flags = flags_visible_to(user, organisation=organisation).filter(athlete_id__in=athlete_ids)
 
+    weeks = training_weeks(athletes, today=today)
     counts = flags.aggregate(
         open=Count("id", filter=Q(status=FlagStatus.OPEN)),
         protocol=Count("id", filter=Q(status__in=PROTOCOL_STATUSES)),
@@ -154,8 +153,8 @@ def dashboard_for(
         protocol_count=counts["protocol"],
         retests=retests_due(flags, today=today),
         retest_count=counts["retests"],
-        compliance=compliance_by_team(athletes, teams=teams, today=today),
-        pain=pain_reports(athletes, today=today),
+        compliance=compliance_by_team(athletes, teams=teams, figures=weeks, today=today),
+        pain=pain_reports(athletes, figures=weeks, today=today),
         test_days=recent_test_days(
             user, organisation=organisation, team=team, athletes=athletes, today=today
         ),
@@ -192,16 +191,24 @@ def retests_due(flags: QuerySet[Flag], *, today: datetime.date) -> list[Retest]:
     return [Retest(flag=flag, days=(flag.retest_due - today).days) for flag in rows]
 
 
-def compliance_by_team(
-    athletes: QuerySet[Athlete], *, teams: list[Team], today: datetime.date
-) -> list[TeamCompliance]:
-    """This week's compliance (Monday to today) per team, from programs.figures (three
-    queries). An athlete on two teams counts in both; athletes on none of the teams listed
-    are left out."""
-    monday = week_start(today)
-    figures = weekly_figures(
-        athlete_ids=athletes.values("id"), start=monday, end=today, today=today
+def training_weeks(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
+    """programs.figures for this week and the two before, per athlete (two queries): the
+    compliance section reads this week, the pain section every week's highest pain."""
+    return weekly_figures(
+        athlete_ids=athletes.values("id"),
+        start=week_start(today) - datetime.timedelta(days=7 * (PAIN_WEEKS - 1)),
+        end=today,
+        today=today,
     )
+
+
+def compliance_by_team(
+    athletes: QuerySet[Athlete], *, teams: list[Team], figures: dict, today: datetime.date
+) -> list[TeamCompliance]:
+    """This week's compliance (Monday to today) per team, added up from the athletes' weekly
+    figures (one query: who is on which team). An athlete on two teams counts in both;
+    athletes on none of the teams listed are left out."""
+    monday = week_start(today)
     by_team = {team.id: TeamCompliance(team=team) for team in teams}
     links = Athlete.teams.through.objects.filter(
         athlete_id__in=athletes.values("id"), team_id__in=list(by_team)
@@ -209,77 +216,49 @@ def compliance_by_team(
     teams_of: dict[int, list[int]] = defaultdict(list)
     for athlete_id, team_id in links:
         teams_of[athlete_id].append(team_id)
-    for (athlete_id, _week), item in figures.items():
+    for (athlete_id, week), item in figures.items():
+        if week != monday:
+            continue
         for team_id in teams_of.get(athlete_id, []):
             by_team[team_id].figures.add(item)
     return list(by_team.values())
 
 
-def pain_reports(athletes: QuerySet[Athlete], *, today: datetime.date) -> list[PainReport]:
-    """Athletes whose pain went above PAIN_LIMIT in the last PAIN_RECENT_DAYS days, or whose
+def pain_reports(
+    athletes: QuerySet[Athlete], *, figures: dict, today: datetime.date
+) -> list[PainReport]:
+    """Athletes whose highest pain this week or last week was above PAIN_LIMIT (5/10), or whose
     weekly pain rose (this week's or last week's highest above the week before's, which was
-    above 0, and at least RISING_PAIN_FLOOR), as the nightly sweep judges it. Two queries: the
-    pain given with sessions and with logged sets, per athlete and week."""
+    above 0, and at least RISING_PAIN_FLOOR), as the nightly sweep judges it. A week's pain is
+    its highest, from completed sessions and logged sets (programs.figures, as in
+    programs.selectors.weekly_pain). One query: the names of the athletes found."""
     monday = week_start(today)
-    weeks_from = monday - datetime.timedelta(days=14)  # this week and the two before
-    recent_from = today - datetime.timedelta(days=PAIN_RECENT_DAYS - 1)
-    high = Q(pain__gt=PAIN_LIMIT)
-    sessions = (
-        ScheduledSession.objects.filter(
-            athlete_id__in=athletes.values("id"),
-            date__gte=weeks_from,
-            date__lte=today,
-            pain__isnull=False,
-        )
-        .annotate(monday=TruncWeek("date"))
-        .values("athlete_id", "athlete__first_name", "athlete__last_name", "monday")
-        .annotate(
-            most=Max("pain"),
-            recent_most=Max("pain", filter=high & Q(date__gte=recent_from)),
-            recent_day=Max("date", filter=high & Q(date__gte=recent_from)),
-        )
-    )
-    sets = (
-        LoggedSet.objects.filter(
-            athlete_id__in=athletes.values("id"),
-            performed_at__date__gte=weeks_from,
-            performed_at__date__lte=today,
-            pain__isnull=False,
-        )
-        .annotate(monday=TruncWeek("performed_at"), day=TruncDate("performed_at"))
-        .values("athlete_id", "athlete__first_name", "athlete__last_name", "monday")
-        .annotate(
-            most=Max("pain"),
-            recent_most=Max("pain", filter=high & Q(performed_at__date__gte=recent_from)),
-            recent_day=Max("day", filter=high & Q(performed_at__date__gte=recent_from)),
-        )
-    )
+    weeks = [monday - datetime.timedelta(days=7 * n) for n in range(PAIN_WEEKS)]
     weekly: dict[int, dict[datetime.date, int]] = defaultdict(dict)
+    for (athlete_id, week), item in figures.items():
+        if item.pain is not None:
+            weekly[athlete_id][week] = item.pain
     reports: dict[int, PainReport] = {}
-    for row in [*sessions, *sets]:
-        athlete_id = row["athlete_id"]
-        report = reports.setdefault(
-            athlete_id,
-            PainReport(
-                athlete_id, f"{row['athlete__first_name']} {row['athlete__last_name']}".strip()
-            ),
-        )
-        week = _date(row["monday"])
-        weekly[athlete_id][week] = max(weekly[athlete_id].get(week, 0), row["most"])
-        if row["recent_most"] is not None and (
-            report.highest is None
-            or (row["recent_most"], _date(row["recent_day"])) > (report.highest, report.highest_on)
-        ):
-            report.highest, report.highest_on = row["recent_most"], _date(row["recent_day"])
     for athlete_id, pains in weekly.items():
-        for week in (monday, monday - datetime.timedelta(days=7)):  # the latest rise counts
+        report = PainReport(athlete_id, "")
+        for week in weeks[:2]:  # this week, then last week
+            if (pains.get(week) or 0) > PAIN_LIMIT and report.highest is None:
+                report.highest, report.highest_in = pains[week], week
+        for week in weeks[:2]:  # the latest rise counts
             now, before = pains.get(week), pains.get(week - datetime.timedelta(days=7))
             if now and before and now > before > 0 and now >= RISING_PAIN_FLOOR:
-                reports[athlete_id].rising_from, reports[athlete_id].rising_to = before, now
+                report.rising_from, report.rising_to, report.rising_in = before, now, week
                 break
-    found = [r for r in reports.values() if r.highest is not None or r.rising_to is not None]
+        if report.highest is not None or report.rising_to is not None:
+            reports[athlete_id] = report
+    names = Athlete.objects.filter(id__in=list(reports)).values_list(
+        "id", "first_name", "last_name"
+    )
+    for athlete_id, first, last in names if reports else []:
+        reports[athlete_id].name = f"{first} {last}".strip()
     return sorted(
-        found, key=lambda r: (-(r.highest or 0), -(r.rising_to or 0), r.name, r.athlete_id)
+        reports.values(),
+        key=lambda r: (-(r.highest or 0), -(r.rising_to or 0), r.name, r.athlete_id),
     )
 
 
@@ -312,11 +291,3 @@ def recent_test_days(
         )
         .order_by("-date", "-id")[:RECENT_TEST_DAYS]
     )
-
-
-def _date(value) -> datetime.date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value

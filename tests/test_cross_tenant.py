@@ -69,6 +69,7 @@ ID_PARAMS = {
     "session_pk": "template_session",
     "prescription_pk": "prescription",
     "baseline_id": "baseline",
+    "test_id": "test",
 }
 
 # `pk` names the object of the path segment before it (`athletes/<pk>/`, `api/v1/sets/<pk>/`);

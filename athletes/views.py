@@ -353,7 +353,8 @@ def team_edit(request, pk: int):
 
 
 class InviteAcceptView(PasswordResetConfirmView):
-    """The link in an invite email: choose a password, then straight in."""
+    """The link in an invite email: choose a password, then straight in: an athlete lands on
+    today's session (the phone page), anyone else on the home page."""
 
     template_name = "athletes/invite_accept.html"
     post_reset_login = True
@@ -368,6 +369,9 @@ class InviteAcceptView(PasswordResetConfirmView):
         profile = self._profile() if self.validlink else None
         context["organisation"] = profile.organisation if profile else None
         return context
+
+    def get_success_url(self) -> str:
+        return str(reverse_lazy("today") if self._profile() is not None else self.success_url)
 
     def form_valid(self, form):
         response = super().form_valid(form)

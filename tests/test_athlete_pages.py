@@ -500,7 +500,7 @@ def test_invite_emails_a_link_that_sets_the_password_and_logs_in(
     )
 
     assert response.status_code == 302
-    assert response.url == "/"
+    assert response.url == "/today/"  # an athlete lands on today's session
     back.refresh_from_db()
     assert back.user.check_password("calf-raises-2025")
     home = html(browser.get("/"))

@@ -94,6 +94,7 @@ PK_BY_PREFIX = {
     "webhooks": "webhook_endpoint",
     "webhook-deliveries": "webhook_delivery",
     "webhooks/deliveries": "webhook_delivery",
+    "checkins": "checkin",
 }
 
 # Parameters that are not object ids, with the value to fill.
@@ -103,6 +104,7 @@ OTHER_PARAMS = {"action": "pause"}
 EXEMPT = {
     "invite_accept": "a signed, single-use invitation token, not an object id",
     "password_reset_confirm": "Django's signed password-reset token",
+    "today_day": "a date, not an object id: the page shows only the logged-in athlete's own day",
 }
 
 # A body plausible enough for most writes, with our ids wherever a field names an object.
@@ -377,6 +379,17 @@ def build_world() -> World:
         organisation=club, type="athlete.created", payload={"id": forward.id, "club": "harbour"}
     )
 
+    from checkins.services import checkin_record
+
+    checkin, _ = checkin_record(
+        athlete=forward,
+        recorded_by=forward.user,
+        client_uuid=uuid.uuid4(),
+        achilles_pain=6,
+        readiness=3,
+        note="Harbour morning: left Achilles stiff",
+    )
+
     objects = {
         "organisation": club,
         "team": forwards,
@@ -396,6 +409,7 @@ def build_world() -> World:
         "api_token": api_token,
         "webhook_endpoint": endpoint,
         "webhook_delivery": event.deliveries.get(),
+        "checkin": checkin,
     }
     return World(
         objects=objects,

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import api_urlpatterns
 from config.health import healthz
+from config.pwa import service_worker, web_manifest
 
 urlpatterns = [
     path("", include("athletes.urls")),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("", include("insights.urls")),
     path("", include("checkins.urls")),
     path("healthz", healthz, name="healthz"),
+    path("sw.js", service_worker, name="service_worker"),
+    path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),

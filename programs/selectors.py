@@ -121,6 +121,20 @@ def today_for(athlete, *, day=None):
     return sessions.order_by("-status", "sequence").first()
 
 
+def sessions_between(athlete, *, start, end):
+    """The athlete's sessions from `start` to `end` (both included), to do or done, in order."""
+    return (
+        ScheduledSession.objects.filter(
+            athlete=athlete,
+            date__gte=start,
+            date__lte=end,
+            status__in=[SessionStatus.SCHEDULED, SessionStatus.COMPLETED],
+        )
+        .select_related("assignment__template")
+        .order_by("date", "sequence")
+    )
+
+
 def next_session_for(athlete, *, after=None):
     """The athlete's next session to do after `after` (today), within two weeks."""
     day = after or timezone.localdate()

@@ -1,10 +1,12 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views_today
+from . import views_today, views_week
 
 urlpatterns = [
     path("today/", views_today.today, name="today"),
     path("today/log/", views_today.today_adhoc_log, name="today_adhoc_log"),
+    path("today/week/", views_week.today_week, name="today_week"),
+    re_path(r"^today/(?P<day>\d{4}-\d{2}-\d{2})/$", views_week.today_day, name="today_day"),
     path(
         "today/sessions/<int:session_id>/sets/",
         views_today.today_set_log,

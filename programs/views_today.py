@@ -353,9 +353,16 @@ def _render_session(
     return render(request, "programs/today/session.html", context, status=status)
 
 
-def _render_block(request, block: Block, status_text: str):
+# What became of a post, for the offline queue (static/js/offline.js): htmx answers carry their
+# errors with a 200, so the header tells a refused set from a saved one.
+OUTCOME_HEADER = "X-Baseline-Outcome"
+
+
+def _render_block(request, block: Block, status_text: str, outcome: str):
     context = {"block": block, "status_text": status_text}
-    return render(request, "programs/today/_block_response.html", context)
+    response = render(request, "programs/today/_block_response.html", context)
+    response[OUTCOME_HEADER] = outcome
+    return response
 
 
 def _is_htmx(request) -> bool:
@@ -376,6 +383,13 @@ class Outcome:
         if self.saved is not None:
             return 200
         return 422 if self.conflict is not None else 400
+
+    @property
+    def name(self) -> str:
+        """saved, replayed (the UUID was stored before with these values), conflict, invalid."""
+        if self.saved is not None:
+            return "saved" if self.created else "replayed"
+        return "conflict" if self.conflict is not None else "invalid"
 
     def status_text(self, name: str) -> str:
         if self.saved is not None:
@@ -460,15 +474,15 @@ def _log_set(request, logging: Logging):
         form=form,
         message=message,
     )
-    return _render_block(request, block, outcome.status_text(exercise.name))
+    return _render_block(request, block, outcome.status_text(exercise.name), outcome.name)
 
 
 def _complete(request, logging: Logging):
     form = CompleteForm(request.POST, auto_id="complete-%s")
-    message, status = "", 400
+    message, status, created = "", 400, False
     if form.is_valid():
         try:
-            logging.session, _ = services.session_complete(
+            logging.session, created = services.session_complete(
                 session=logging.session, completed_by=request.user, **form.cleaned_data
             )
             status = 200
@@ -493,7 +507,10 @@ def _complete(request, logging: Logging):
         "complete": _completion(logging, form=kept, message=message),
         "status_text": status_text,
     }
-    return render(request, "programs/today/_complete_response.html", context)
+    response = render(request, "programs/today/_complete_response.html", context)
+    outcome = {200: "saved" if created else "replayed", 422: "conflict", 400: "invalid"}[status]
+    response[OUTCOME_HEADER] = outcome
+    return response
 
 
 # --- the athlete's pages --------------------------------------------------------------------------
@@ -575,7 +592,7 @@ def today_adhoc_log(request):
             exercise=exercise, logged=_adhoc_sets(athlete, exercise), form=form, message=message
         )
     if _is_htmx(request) and request.method == "POST" and block is not None:
-        return _render_block(request, block, status_text)
+        return _render_block(request, block, status_text, outcome.name)
     if _is_htmx(request) and request.method == "GET":
         context = {"adhoc": block, "choice": choice}
         response = render(request, "programs/today/_adhoc_block.html", context)

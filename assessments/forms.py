@@ -198,7 +198,9 @@ class ResultForm(TrialsForm):
 
     test = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
     date = forms.DateField(
-        label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     notes = forms.CharField(label="Notes", required=False, max_length=300)
 
@@ -231,7 +233,9 @@ class TestDayForm(ServiceErrorsMixin, PlainLabelsMixin, forms.Form):
 
     team = forms.ModelChoiceField(label="Team", queryset=None, empty_label="Choose a team")
     test = forms.ModelChoiceField(label="Test", queryset=None, empty_label="Choose a test")
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     notes = forms.CharField(label="Notes", required=False, max_length=200)
 
     def __init__(self, *args, teams, tests, **kwargs):

@@ -38,7 +38,7 @@ class ApiTokenForm(PlainLabelsMixin, forms.Form):
     expires_on = forms.DateField(
         label="Expires on (optional)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="The token stops working at the end of this day. Leave empty for no expiry.",
     )
 

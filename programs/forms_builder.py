@@ -287,7 +287,7 @@ class AssignForm(forms.Form):
         help_text="Everyone on the team, and athletes who join it later.",
         error_messages={"invalid_choice": "Choose one of your teams."},
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     sessions_per_week = forms.IntegerField(min_value=1, max_value=7, initial=2)
     weekdays = forms.TypedMultipleChoiceField(
         label="Preferred weekdays",
@@ -317,7 +317,9 @@ class AssignForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label="New date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
 
 class MonthForm(forms.Form):

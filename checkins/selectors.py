@@ -31,6 +31,19 @@ def recent_checkins(athlete: Athlete, *, days: int = 14) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(athlete=athlete, date__gte=since).order_by("-date")
 
 
+def painful_checkins(
+    athletes: QuerySet[Athlete], *, since: datetime.date, until: datetime.date
+) -> QuerySet[CheckIn]:
+    """Check-ins of the (already scoped) athletes between the two dates with pain or stiffness
+    above PAIN_LIMIT in any area. One query."""
+    above = Q()
+    for field in AREA_FIELDS:
+        above |= Q(**{f"{field}__gt": PAIN_LIMIT})
+    return CheckIn.objects.filter(
+        above, athlete_id__in=athletes.values("id"), date__gte=since, date__lte=until
+    ).order_by("date", "id")
+
+
 def painful_checkins_visible_to(
     user: User, *, organisation=None, days: int = 7, limit: int = PAIN_LIMIT
 ) -> QuerySet[CheckIn]:

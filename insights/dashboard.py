@@ -65,6 +65,9 @@ class PainReport:
     rising_from: int | None = None  # the week before's pain, when the week's is higher
     rising_to: int | None = None
     rising_in: datetime.date | None = None
+    morning: int | None = None  # the highest morning check-in pain or stiffness, when above
+    morning_on: datetime.date | None = None  # the limit this week or last week, and its day
+    morning_area: str = ""  # e.g. "Achilles stiffness"
 
 
 @dataclass
@@ -231,7 +234,9 @@ def pain_reports(
     weekly pain rose (this week's or last week's highest above the week before's, which was
     above 0, and at least RISING_PAIN_FLOOR), as the nightly sweep judges it. A week's pain is
     its highest, from completed sessions and logged sets (programs.figures, as in
-    programs.selectors.weekly_pain). One query: the names of the athletes found."""
+    programs.selectors.weekly_pain). Also athletes whose morning check-in had pain or stiffness
+    above 5/10 in any area this week or last week. Two queries: the painful check-ins, the
+    names of the athletes found."""
     monday = week_start(today)
     weeks = [monday - datetime.timedelta(days=7 * n) for n in range(PAIN_WEEKS)]
     weekly: dict[int, dict[datetime.date, int]] = defaultdict(dict)
@@ -251,6 +256,11 @@ def pain_reports(
                 break
         if report.highest is not None or report.rising_to is not None:
             reports[athlete_id] = report
+    for checkin in morning_pain(athletes, since=weeks[1], today=today):
+        report = reports.setdefault(checkin.athlete_id, PainReport(checkin.athlete_id, ""))
+        if report.morning is None or checkin.worst_pain > report.morning:
+            report.morning, report.morning_on = checkin.worst_pain, checkin.date
+            report.morning_area = checkin.worst_area
     names = Athlete.objects.filter(id__in=list(reports)).values_list(
         "id", "first_name", "last_name"
     )
@@ -258,8 +268,21 @@ def pain_reports(
         reports[athlete_id].name = f"{first} {last}".strip()
     return sorted(
         reports.values(),
-        key=lambda r: (-(r.highest or 0), -(r.rising_to or 0), r.name, r.athlete_id),
+        key=lambda r: (
+            -max(r.highest or 0, r.morning or 0),
+            -(r.rising_to or 0),
+            r.name,
+            r.athlete_id,
+        ),
     )
+
+
+def morning_pain(athletes: QuerySet[Athlete], *, since: datetime.date, today: datetime.date):
+    """Morning check-ins since `since` with pain or stiffness above PAIN_LIMIT in any area
+    (checkins.selectors; one query)."""
+    from checkins.selectors import painful_checkins
+
+    return painful_checkins(athletes, since=since, until=today)
 
 
 def recent_test_days(

@@ -412,3 +412,26 @@ def test_check_ins_do_not_add_queries_per_athlete(club, django_assert_num_querie
     with django_assert_num_queries(len(one)):
         report = chunk_sweep(lo_id=large[0].id, hi_id=large[-1].id + 1, today=TODAY)
     assert report.pain_flags == 5
+
+
+# --- The coach's dashboard --------------------------------------------------------------------------
+
+
+def test_dashboard_pain_section_shows_high_morning_pain_of_visible_athletes_only(
+    client, head_coach, assistant_coach, forward, back
+):
+    today = timezone.localdate()
+    CheckIn.objects.create(
+        athlete=forward, date=today, client_uuid=uuid.uuid4(), achilles_stiffness=7, readiness=2
+    )
+    CheckIn.objects.create(
+        athlete=back, date=today, client_uuid=uuid.uuid4(), shin_pain=8, readiness=2
+    )
+
+    coach_page = login(client, head_coach).get(reverse("home")).content.decode()
+    assistant_page = login(client, assistant_coach).get(reverse("home")).content.decode()
+
+    assert '7/10</span> <span class="muted">achilles stiffness' in coach_page
+    assert '8/10</span> <span class="muted">shin pain' in coach_page
+    assert "achilles stiffness" in assistant_page
+    assert "shin pain" not in assistant_page  # Bea is on the Backs

@@ -134,7 +134,7 @@
   Timer.prototype.render = function () {
     this.display.textContent = clock(this.seconds());
     var running = this.startedAt !== null;
-    this.toggleButton.textContent = running ? "Pause" : (this.elapsedMs ? "Resume" : "Start");
+    this.toggleButton.textContent = running ? "Pause" : (this.elapsedMs && !this.finished ? "Resume" : "Start");
     this.toggleButton.setAttribute("aria-pressed", running ? "true" : "false");
     this.root.classList.toggle("is-running", running);
     this.root.classList.toggle("is-finished", this.finished);

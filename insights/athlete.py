@@ -86,7 +86,7 @@ def _limit_line(label: str, data: list, colour: str = LIMIT) -> dict:
 
 
 def _options(y_title: str, *, y_min=None, y_max=None) -> dict:
-    y: dict = {"title": {"display": True, "text": y_title}}
+    y: dict = {"title": {"display": True, "text": y_title}, "grace": "10%"}
     if y_min is not None:
         y["min"] = y_min
     if y_max is not None:

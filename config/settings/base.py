@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "athletes",
     "programs",
     "assessments",
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,6 +119,28 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Demo logins are only ever created where this is true (never in production).
 DEMO_DATA_ALLOWED = False
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# In every environment, so tests and the browser tests see what production sends. Scripts and
+# styles come from our own static files only: no inline <script>, on*="" or style="" anywhere
+# (data reaches JS through json_script). The API docs page (config/api_docs.py) is the one view
+# that adds to it: a nonce for Swagger UI's own bootstrap, never 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
+    },
+}
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

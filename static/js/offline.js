@@ -3,7 +3,7 @@
 // 1. Registers the service worker (/sw.js) that keeps the app shell and the athlete's pages.
 // 2. Every <form data-offline> (a set, completing a session, the check-in) is caught on submit,
 //    before htmx: its fields (with its client_uuid) go into an IndexedDB queue, in order, then
-//    the queue is sent with fetch (HX-Request, X-CSRFToken from the cookie). A sent item's HTML
+//    the queue is sent with fetch (HX-Request, X-CSRFToken from the page). A sent item's HTML
 //    answer is swapped in where htmx would have put it. Without signal the form says "Saved on
 //    this phone" and is made ready for the next set (new client_uuid, next set number).
 // 3. The queue is retried with backoff, when the phone comes back online and on every page load.
@@ -77,9 +77,13 @@
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
   }
 
+  // The CSRF cookie is HttpOnly (production settings): the token comes from the page, the one
+  // base.html gives htmx in <body hx-headers>, else from the queued form's own field.
   function csrfToken(fields) {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
+    try {
+      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      if (headers["X-CSRFToken"]) return headers["X-CSRFToken"];
+    } catch (error) { /* no usable hx-headers: fall back to the form's field */ }
     var field = (fields || []).filter(function (pair) { return pair[0] === "csrfmiddlewaretoken"; })[0];
     return field ? field[1] : "";
   }

@@ -17,7 +17,9 @@ The view runs and its response is stored in that transaction, so either both are
 neither is; a request that dies half-way leaves the key free. A concurrent request with the
 same key cannot take the lock and gets a 409 "in progress" at once instead of running the view a
 second time. The body's fingerprint is the SHA-256 of the parsed body as canonical JSON (keys
-sorted), so spacing and key order do not matter.
+sorted), so spacing and key order do not matter. An uploaded file counts by the SHA-256 of its
+bytes (a multipart form's fields by value), so the same key with another file is a 422; a raw
+body that is not JSON (text/csv) counts by its bytes.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -59,11 +63,36 @@ class IdempotencyKeyInProgress(exceptions.APIException):
     default_code = "idempotency_key_in_progress"
 
 
+def _file_digest(upload: UploadedFile) -> dict:
+    """An uploaded file by its content: SHA-256 and size. Leaves it ready to be read again."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return {"file_sha256": digest.hexdigest(), "size": upload.size}
+
+
+def _canonical(data: Any) -> Any:
+    """The body as plain JSON values: a form's fields as lists, a file as its digest."""
+    if isinstance(data, UploadedFile):
+        return _file_digest(data)
+    if isinstance(data, MultiValueDict):
+        return {key: [_canonical(value) for value in data.getlist(key)] for key in data}
+    if isinstance(data, dict):
+        return {str(key): _canonical(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_canonical(value) for value in data]
+    return data
+
+
 def request_fingerprint(data: Any) -> str:
-    """SHA-256 of the parsed body as canonical JSON."""
+    """SHA-256 of the parsed body as canonical JSON; of the bytes of a raw (non-JSON) body."""
+    if isinstance(data, bytes | bytearray):
+        return hashlib.sha256(b"raw:" + bytes(data)).hexdigest()
+    data = _canonical(data)
     try:
         canonical = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError):  # e.g. an uploaded file
+    except (TypeError, ValueError):  # nothing a parser yields, but never a 500 for it
         canonical = repr(data)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -242,3 +242,107 @@ def test_the_schema_documents_the_header_on_our_posts_and_the_error_format_every
                     code,
                 )
         assert {"400", "401", "403", "429"} <= set(operation["responses"]), (path, method)
+
+
+# --- an uploaded file counts by its bytes ---------------------------------------------------
+
+
+def _results_csv(forward, *rows: str) -> bytes:
+    header = "athlete_id,test,date,left,right,both,notes,client_uuid"
+    return "\r\n".join([header, *(f"{forward.id},heel-rise,{row}" for row in rows), ""]).encode()
+
+
+def _upload(content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("results.csv", content, content_type="text/csv")
+
+
+def _import(client, content: bytes, key: str):
+    return client.post(
+        "/api/v1/results/import/",
+        {"file": _upload(content)},
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def test_the_same_key_with_another_uploaded_file_is_a_422_and_imports_nothing(
+    as_user, head_coach, forward
+):
+    client = as_user(head_coach)
+    first_file = _results_csv(forward, "2026-03-02,22,30,,,")
+    other_file = _results_csv(forward, "2026-03-09,25,31,,,")
+
+    first = _import(client, first_file, "import-march")
+    other = _import(client, other_file, "import-march")
+
+    assert (first.status_code, first.json()) == (201, {"created": 1})
+    assert other.status_code == 422
+    assert error_of(other)["code"] == "idempotency_key_reused"
+    assert list(Result.objects.values_list("date", flat=True)) == [datetime.date(2026, 3, 2)]
+
+
+def test_the_same_key_with_the_same_uploaded_file_is_a_replay(as_user, head_coach, forward):
+    client = as_user(head_coach)
+    content = _results_csv(forward, "2026-03-02,22,30,,,")
+
+    first = _import(client, content, "import-march")
+    replay = _import(client, content, "import-march")
+
+    assert (
+        (replay.status_code, replay.json())
+        == (201, {"created": 1})
+        == (
+            first.status_code,
+            first.json(),
+        )
+    )
+    assert replay["Idempotent-Replayed"] == "true"
+    assert Result.objects.count() == 1
+
+
+def test_the_same_key_with_another_text_csv_body_is_a_422(as_user, head_coach, forward):
+    client = as_user(head_coach)
+
+    first = client.post(
+        "/api/v1/results/import/",
+        _results_csv(forward, "2026-03-02,22,30,,,"),
+        content_type="text/csv",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    other = client.post(
+        "/api/v1/results/import/",
+        _results_csv(forward, "2026-03-09,25,31,,,"),
+        content_type="text/csv",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+
+    assert (first.status_code, other.status_code) == (201, 422)
+    assert Result.objects.count() == 1
+
+
+# --- the nightly purge ------------------------------------------------------------------------
+
+
+def test_the_nightly_purge_deletes_only_expired_keys(as_user, head_coach, club):
+    from django.conf import settings
+
+    from athletes.tasks import idempotency_records_purge
+
+    client = as_user(head_coach)
+    post(client, "/api/v1/athletes/", athlete_body(club), "old")
+    post(client, "/api/v1/athletes/", athlete_body(club, first_name="Bo"), "fresh")
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - datetime.timedelta(hours=24, minutes=1)
+    )
+
+    assert idempotency_records_purge.apply().get() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+    assert idempotency_records_purge.apply().get() == 0
+    [entry] = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == idempotency_records_purge.name
+    ]
+    assert entry["schedule"].hour == {3}

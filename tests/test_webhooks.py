@@ -27,6 +27,7 @@ from assessments.models import Flag, FlagKind, Test
 from athletes.services import athlete_create
 from config.celery import app
 from programs import services as programs
+from tests.api_error_format import error_of
 from tests.conftest import login
 from tests.factories import program
 from webhooks import signing, tasks
@@ -968,6 +969,95 @@ def test_outsider_gets_404_on_our_endpoints_and_deliveries_in_the_api(
 def test_api_needs_authentication(api_client, endpoint):
     assert api_client.get("/api/v1/webhooks/").status_code in (401, 403)
     assert api_client.get(f"/api/v1/webhooks/{endpoint.id}/").status_code in (401, 403)
+
+
+# --- Idempotency-Key and the error format, as on every viewset ------------------------------------
+
+
+def _endpoint_body(club, path="a"):
+    return {
+        "organisation": club.id,
+        "url": f"https://hooks.harbour.example/{path}",
+        "events": ["flag.raised"],
+    }
+
+
+def test_a_replayed_endpoint_registration_returns_the_first_response_and_registers_once(
+    as_user, head_coach, club
+):
+    api = as_user(head_coach)
+
+    first = api.post(
+        "/api/v1/webhooks/", _endpoint_body(club), format="json", HTTP_IDEMPOTENCY_KEY="hook-a"
+    )
+    replay = api.post(
+        "/api/v1/webhooks/", _endpoint_body(club), format="json", HTTP_IDEMPOTENCY_KEY="hook-a"
+    )
+    other = api.post(
+        "/api/v1/webhooks/", _endpoint_body(club, "b"), format="json", HTTP_IDEMPOTENCY_KEY="hook-a"
+    )
+
+    assert (first.status_code, replay.status_code) == (201, 201)
+    assert replay.json() == first.json()  # the same secret: the first endpoint, not a second
+    assert replay["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert other.status_code == 422
+    assert error_of(other)["code"] == "idempotency_key_reused"
+    assert list(Endpoint.objects.values_list("id", flat=True)) == [first.json()["id"]]
+
+
+def test_a_replayed_redelivery_sends_once(as_user, head_coach, endpoint, delivery, scheduled):
+    api = as_user(head_coach)
+    url = f"/api/v1/webhook-deliveries/{delivery.id}/redeliver/"
+
+    with mock.patch("webhooks.services._enqueue") as enqueue:
+        first = api.post(url, HTTP_IDEMPOTENCY_KEY="again-1")
+        replay = api.post(url, HTTP_IDEMPOTENCY_KEY="again-1")
+
+    assert (first.status_code, replay.status_code) == (202, 202)
+    assert replay.json() == first.json()
+    assert replay["Idempotent-Replayed"] == "true"
+    enqueue.assert_called_once_with([delivery.id])
+
+
+def test_webhook_api_errors_have_the_one_format(
+    as_user, head_coach, physio, outsider, club, endpoint, delivery
+):
+    bad = as_user(head_coach).post(
+        "/api/v1/webhooks/", {**_endpoint_body(club), "url": "not a url"}, format="json"
+    )
+    assert bad.status_code == 400
+    assert error_of(bad)["status"] == 400
+    assert {f["field"] for f in error_of(bad)["fields"]} == {"url"}
+
+    denied = as_user(physio).get(f"/api/v1/webhooks/{endpoint.id}/")
+    assert denied.status_code == 403
+    assert error_of(denied)["code"] == "permission_denied"
+
+    hidden = as_user(outsider).post(f"/api/v1/webhook-deliveries/{delivery.id}/redeliver/")
+    assert hidden.status_code == 404
+    assert error_of(hidden) == {
+        "status": 404,
+        "code": "not_found",
+        "message": error_of(hidden)["message"],
+        "fields": [],
+    }
+
+    Endpoint.objects.filter(pk=endpoint.pk).update(active=False)
+    paused = as_user(head_coach).post(f"/api/v1/webhook-deliveries/{delivery.id}/redeliver/")
+    assert paused.status_code == 400
+    assert {f["field"] for f in error_of(paused)["fields"]} == {"endpoint"}
+
+
+def test_the_schema_documents_the_idempotency_key_on_webhook_posts():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path in ("/api/v1/webhooks/", "/api/v1/webhook-deliveries/{id}/redeliver/"):
+        operation = paths[path]["post"]
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert "Idempotency-Key" in headers, path
+        assert {"409", "422"} <= set(operation["responses"]), path
 
 
 # --- The README's snippet ----------------------------------------------------------------------

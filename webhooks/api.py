@@ -3,7 +3,9 @@ redelivery by hand.
 
 Owners (head coaches) only. An endpoint or delivery of another organisation is a 404; one of the
 requester's own organisation that they do not own is a 403, as is any call by someone who owns
-no organisation. Writes go through webhooks.services.
+no organisation. Writes go through webhooks.services. Like every viewset of the API, a POST
+honours an Idempotency-Key (config/idempotency.py) and errors have the one format
+(config/api_errors.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from rest_framework.response import Response
 from athletes.api.serializers import ScopedPrimaryKeyRelatedField, api_errors
 from athletes.models import Organisation
 from athletes.selectors import role_in
+from config.api_errors import ErrorFormatMixin
+from config.idempotency import IdempotencyMixin
 
 from . import services
 from .models import Delivery, Endpoint, EventType
@@ -152,7 +156,7 @@ class OwnerOnlyMixin:
     partial_update=extend_schema(summary="Change an endpoint (owners)"),
     destroy=extend_schema(summary="Remove an endpoint and its delivery log (owners)"),
 )
-class EndpointViewSet(OwnerOnlyMixin, viewsets.ModelViewSet):
+class EndpointViewSet(IdempotencyMixin, ErrorFormatMixin, OwnerOnlyMixin, viewsets.ModelViewSet):
     """Webhook endpoints. Each gets the events it subscribes to as signed JSON POSTs
     (`Baseline-Signature: t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`),
     retried with exponential backoff for 24 hours."""
@@ -195,7 +199,13 @@ class EndpointViewSet(OwnerOnlyMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(retrieve=extend_schema(summary="One webhook delivery (owners)"))
-class DeliveryViewSet(OwnerOnlyMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeliveryViewSet(
+    IdempotencyMixin,
+    ErrorFormatMixin,
+    OwnerOnlyMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Webhook deliveries: one event sent to one endpoint, with its attempts."""
 
     serializer_class = DeliverySerializer

@@ -45,6 +45,7 @@ from assessments.services import (
 )
 from athletes.api.serializers import api_errors, drf_error_detail
 from athletes.api.views import ScopedViewSetMixin, ordering_parameter
+from config.pagination import KeysetCursorPagination
 
 from .filters import BaselineFilter, FlagFilter, ResultFilter, TestDayFilter, TestFilter
 from .serializers import (
@@ -396,7 +397,9 @@ FLAG_ACTION_RESPONSES = {
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Flags: athletes who need attention",
+        summary="Flags: athletes who need attention (cursor pages)",
+        description="Newest first by default. Follow `next` to page: the cursor stays exact "
+        "while flags are raised, whatever the ordering (ties are broken by id).",
         parameters=[ordering_parameter("created_at", "retest_due")],
     ),
     retrieve=extend_schema(summary="One flag with its history"),
@@ -408,6 +411,7 @@ class FlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
+    pagination_class = KeysetCursorPagination
     ordering_fields = ["created_at", "retest_due"]
     ordering = ["-created_at", "-id"]
     write_denied = "Only the athlete's coaches and physios change flags."

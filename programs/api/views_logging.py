@@ -27,6 +27,7 @@ from rest_framework.settings import api_settings
 from athletes.api.serializers import api_errors, drf_error_detail
 from athletes.api.views import ScopedViewSetMixin, ordering_parameter
 from athletes.selectors import athlete_profile_of, athletes_writable_by
+from config.pagination import KeysetCursorPagination
 from programs import services
 from programs.selectors import sessions_visible_to, sets_visible_to
 from programs.services.logging import may_log_for, set_delete
@@ -52,7 +53,9 @@ SET_VALUE_FIELDS = ("reps", "seconds", "contacts", "metres", "load_value", "rpe"
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Scheduled sessions of the athletes the requester may see",
+        summary="Scheduled sessions of the athletes the requester may see (cursor pages)",
+        description="By date by default. Follow `next` to page: the cursor stays exact while "
+        "sessions are added, however many share a date (ties are broken by id).",
         parameters=[ordering_parameter("date", "sequence")],
     ),
     retrieve=extend_schema(
@@ -68,6 +71,7 @@ class ScheduledSessionViewSet(
     those staff complete them."""
 
     filterset_class = ScheduledSessionFilter
+    pagination_class = KeysetCursorPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
     ordering_fields = ["date", "sequence"]
     ordering = ["date", "sequence", "id"]

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.api import api_urlpatterns
 from config.api_docs import ApiDocsView
+from config.bench import ping as bench_ping
 from config.health import healthz
 from config.pwa import service_worker, web_manifest
 
@@ -29,6 +31,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.BENCH_ENDPOINTS:  # the load benchmark's yardstick (bench/api); off elsewhere
+    urlpatterns.append(path("bench/ping", bench_ping, name="bench_ping"))
 
 admin.site.site_header = "Baseline administration"
 admin.site.site_title = "Baseline admin"

@@ -120,6 +120,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Demo logins are only ever created where this is true (never in production).
 DEMO_DATA_ALLOWED = False
 
+# GET /bench/ping (config/bench.py) for the API load benchmark; only bench/api/settings.py sets it.
+BENCH_ENDPOINTS = False
+
 # --- Content-Security-Policy (django-csp) ----------------------------------------------------
 # In every environment, so tests and the browser tests see what production sends. Scripts and
 # styles come from our own static files only: no inline <script>, on*="" or style="" anywhere

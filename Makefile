@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint format lock bench clean-data
+.PHONY: run test security fuzz lint format lock bench clean-data
 
 $(STAMP): requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,23 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(MAKE) --no-print-directory security
 	sh scripts/install_chromium.sh
 	$(PY) scripts/dev.py test $(PYTEST_ARGS)
+
+# bandit over the application code (config in pyproject.toml) and pip-audit over the pinned
+# requirements. pip-audit asks PyPI's vulnerability data over the network; --strict makes a
+# package it could not check (no network) a failure, not a silent pass. Offline, skip it
+# knowingly with `make test PIP_AUDIT=off` (it prints that it was skipped).
+PIP_AUDIT ?= on
+security: $(STAMP)
+	$(VENV)/bin/bandit -c pyproject.toml -r . -ll -ii -q
+ifeq ($(PIP_AUDIT),off)
+	@echo "pip-audit SKIPPED (PIP_AUDIT=off): dependencies not checked for known vulnerabilities"
+else
+	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r requirements/base.txt -r requirements/dev.txt
+endif
 
 # Schemathesis against the API schema with many examples per operation and its coverage phase
 # (`make test` runs the same tests with 3 examples each).

@@ -141,6 +141,8 @@ def run_idempotently(request, key: str, handler, *args, **kwargs) -> Response:
     """Run `handler` once per (user, key): the first response, stored, answers every replay."""
     user = request.user
     fingerprint = request_fingerprint(request.data)
+    if request.query_params:  # `?organisation=1` and `?organisation=2` are different requests
+        fingerprint = request_fingerprint({"query": request.query_params, "body": fingerprint})
     with transaction.atomic():
         if not _try_lock(user.pk, key):
             raise IdempotencyKeyInProgress()

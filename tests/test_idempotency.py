@@ -346,3 +346,25 @@ def test_the_nightly_purge_deletes_only_expired_keys(as_user, head_coach, club):
         if entry["task"] == idempotency_records_purge.name
     ]
     assert entry["schedule"].hour == {3}
+
+
+def test_the_same_key_with_another_query_string_is_a_422(as_user, head_coach, club, other_club):
+    client = as_user(head_coach)
+    body = athlete_body(club)
+
+    first = client.post(
+        f"/api/v1/athletes/?organisation={club.id}", body, format="json", HTTP_IDEMPOTENCY_KEY="q"
+    )
+    other = client.post(
+        f"/api/v1/athletes/?organisation={other_club.id}",
+        body,
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="q",
+    )
+    replay = client.post(
+        f"/api/v1/athletes/?organisation={club.id}", body, format="json", HTTP_IDEMPOTENCY_KEY="q"
+    )
+
+    assert (first.status_code, other.status_code, replay.status_code) == (201, 422, 201)
+    assert replay["Idempotent-Replayed"] == "true"
+    assert Athlete.objects.filter(first_name="Ann").count() == 1

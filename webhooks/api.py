@@ -15,7 +15,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,6 +23,7 @@ from athletes.models import Organisation
 from athletes.selectors import role_in
 from config.api_errors import ErrorFormatMixin
 from config.idempotency import IdempotencyMixin
+from config.pagination import KeysetCursorPagination
 
 from . import services
 from .models import Delivery, Endpoint, EventType
@@ -120,7 +120,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryCursorPagination(CursorPagination):
+class DeliveryCursorPagination(KeysetCursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"

@@ -19,7 +19,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -216,7 +215,7 @@ class TestDayViewSet(
 # --- results -----------------------------------------------------------------------------------
 
 
-class ResultCursorPagination(CursorPagination):
+class ResultCursorPagination(KeysetCursorPagination):
     """Stable pages while results are being added: newest first by default."""
 
     ordering = ("-date", "-id")

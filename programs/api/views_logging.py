@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -140,7 +139,7 @@ class ScheduledSessionViewSet(
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class SetCursorPagination(CursorPagination):
+class SetCursorPagination(KeysetCursorPagination):
     """Newest first by default; follow `next` (a cursor) rather than counting pages."""
 
     ordering = ("-performed_at", "-id")

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
+    DateField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -88,7 +89,7 @@ def weekly_figures(
         ScheduledSession.objects.filter(
             athlete_id__in=athlete_ids, date__gte=start, date__lte=min(end, today)
         )
-        .annotate(monday=TruncWeek("date"))
+        .annotate(monday=_monday("date"))
         .values("athlete_id", "monday")
         .annotate(
             scheduled=Count("id", filter=Q(status__in=DUE)),
@@ -118,10 +119,10 @@ def weekly_figures(
     volume = (
         LoggedSet.objects.filter(
             athlete_id__in=athlete_ids,
-            performed_at__date__gte=start,
-            performed_at__date__lte=end,
+            performed_at__gte=_midnight(start),
+            performed_at__lt=_midnight(end + datetime.timedelta(days=1)),
         )
-        .annotate(monday=TruncWeek("performed_at"))
+        .annotate(monday=_monday("performed_at"))
         .values("athlete_id", "monday")
         .annotate(
             total_reps=Coalesce(Sum("reps"), 0),
@@ -140,6 +141,55 @@ def weekly_figures(
         item.pain = _most(item.pain, row["most_pain"])
         item.athletes.add(row["athlete_id"])
     return dict(figures)
+
+
+def weekly_pain(
+    *, athlete_ids, start: datetime.date, end: datetime.date, today: datetime.date | None = None
+) -> dict[tuple[int, datetime.date], int]:
+    """{(athlete id, Monday of the week): the week's highest pain} for the weeks from `start` to
+    `end` that have a pain score: the `pain` of weekly_figures without the rest (one query, only
+    the rows with pain)."""
+    today = today or timezone.localdate()
+    sessions = (
+        ScheduledSession.objects.filter(
+            athlete_id__in=athlete_ids,
+            date__gte=start,
+            date__lte=min(end, today),
+            pain__isnull=False,
+        )
+        .annotate(monday=_monday("date"))
+        .values("athlete_id", "monday")
+        .annotate(most_pain=Max("pain"))
+        .order_by()
+    )
+    sets = (
+        LoggedSet.objects.filter(
+            athlete_id__in=athlete_ids,
+            performed_at__gte=_midnight(start),
+            performed_at__lt=_midnight(end + datetime.timedelta(days=1)),
+            pain__isnull=False,
+        )
+        .annotate(monday=_monday("performed_at"))
+        .values("athlete_id", "monday")
+        .annotate(most_pain=Max("pain"))
+        .order_by()
+    )
+    pain: dict[tuple[int, datetime.date], int] = {}
+    for row in sessions.union(sets, all=True):
+        key = (row["athlete_id"], _day(row["monday"]))
+        pain[key] = _most(pain.get(key), row["most_pain"])
+    return pain
+
+
+def _monday(field: str) -> TruncWeek:
+    """The Monday of a date's week, or of a timestamp's in the current time zone, as a date."""
+    return TruncWeek(field, output_field=DateField())
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    """The start of `day` in the current time zone: a range on the timestamp itself (rather than
+    on its date, `performed_at__date`) can use the (athlete, performed_at) index."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _day(value) -> datetime.date:

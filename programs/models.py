@@ -407,7 +407,11 @@ class ScheduledSession(models.Model):
                 name="session_duration_at_most_10_hours",
             ),
         ]
-        indexes = [models.Index(fields=["athlete", "date"])]
+        indexes = [
+            models.Index(fields=["athlete", "date"]),
+            # A week of a whole club or team (dashboard, reports): a range of dates.
+            models.Index(fields=["date"], name="session_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} on {self.date}"
@@ -515,7 +519,11 @@ class LoggedSet(models.Model):
                 name="logged_set_pain_0_to_10",
             ),
         ]
-        indexes = [models.Index(fields=["athlete", "performed_at"])]
+        indexes = [
+            models.Index(fields=["athlete", "performed_at"]),
+            # A week of a whole club or team (dashboard, reports): a range of timestamps.
+            models.Index(fields=["performed_at"], name="logged_set_performed_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.exercise} set {self.set_number}"

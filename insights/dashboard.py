@@ -15,7 +15,8 @@ member, scoped through athletes.selectors (a coach of the Forwards sees the Forw
 
 Reads only, and a constant number of queries whatever the size of the club: every section is
 one query (or two: a prefetch, the two figure queries) over the scoped athletes, aggregated in
-the database; lists are cut at `LIST_LIMIT` rows, with their full counts.
+the database; lists are cut at `LIST_LIMIT` rows (open flags at `FLAG_CARDS` cards), with their
+full counts.
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from assessments.models import CLOSED, Flag, FlagStatus, TestDay
+from assessments.models import CLOSED, Flag, FlagStatus, Result, TestDay
 from assessments.selectors import flags_visible_to, test_days_visible_to
 from assessments.sweep import PAIN_LIMIT, RISING_PAIN_FLOOR
 from athletes.models import Athlete, Organisation, Role, Team, User
 from athletes.selectors import athletes_visible_to, membership_in, teams_visible_to
-from programs.figures import Figures, week_start, weekly_figures
+from programs.figures import Figures, week_start, weekly_figures, weekly_pain
 
 LIST_LIMIT = 25
+FLAG_CARDS = 10  # open flags shown as cards; the flag inbox has them all
 RETEST_SOON_DAYS = 7
 PAIN_WEEKS = 3  # this week and the two before: a rise last week counts too
 RECENT_TEST_DAYS = 8
@@ -133,7 +136,7 @@ def dashboard_for(
     teams = [team] if team is not None else list(visible_teams)
     flags = flags_visible_to(user, organisation=organisation).filter(athlete_id__in=athlete_ids)
 
-    weeks = training_weeks(athletes, today=today)
+    this_week = training_week(athletes, today=today)
     counts = flags.aggregate(
         open=Count("id", filter=Q(status=FlagStatus.OPEN)),
         protocol=Count("id", filter=Q(status__in=PROTOCOL_STATUSES)),
@@ -156,8 +159,8 @@ def dashboard_for(
         protocol_count=counts["protocol"],
         retests=retests_due(flags, today=today),
         retest_count=counts["retests"],
-        compliance=compliance_by_team(athletes, teams=teams, figures=weeks, today=today),
-        pain=pain_reports(athletes, figures=weeks, today=today),
+        compliance=compliance_by_team(athletes, teams=teams, figures=this_week, today=today),
+        pain=pain_reports(athletes, pain=weekly_pains(athletes, today=today), today=today),
         test_days=recent_test_days(
             user, organisation=organisation, team=team, athletes=athletes, today=today
         ),
@@ -165,12 +168,12 @@ def dashboard_for(
 
 
 def open_flags(flags: QuerySet[Flag], teams: QuerySet[Team]) -> list[Flag]:
-    """Open flags, newest first, as the flag inbox's cards need them (two queries)."""
+    """The newest FLAG_CARDS open flags, with what their cards show (two queries)."""
     return list(
         flags.filter(status=FlagStatus.OPEN)
-        .select_related("athlete", "test", "protocol__template", "result")
-        .prefetch_related(Prefetch("athlete__teams", queryset=teams))
-        .order_by("-created_at", "-id")[:LIST_LIMIT]
+        .select_related("athlete", "test", "protocol__template")
+        .prefetch_related(Prefetch("athlete__teams", queryset=teams.only("id", "name")))
+        .order_by("-created_at", "-id")[:FLAG_CARDS]
     )
 
 
@@ -194,10 +197,17 @@ def retests_due(flags: QuerySet[Flag], *, today: datetime.date) -> list[Retest]:
     return [Retest(flag=flag, days=(flag.retest_due - today).days) for flag in rows]
 
 
-def training_weeks(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
-    """programs.figures for this week and the two before, per athlete (two queries): the
-    compliance section reads this week, the pain section every week's highest pain."""
+def training_week(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
+    """programs.figures for this week (Monday to today), per athlete (two queries)."""
     return weekly_figures(
+        athlete_ids=athletes.values("id"), start=week_start(today), end=today, today=today
+    )
+
+
+def weekly_pains(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
+    """{(athlete id, Monday): the week's highest pain} for this week and the two before, weeks
+    with pain only (programs.figures.weekly_pain; one query)."""
+    return weekly_pain(
         athlete_ids=athletes.values("id"),
         start=week_start(today) - datetime.timedelta(days=7 * (PAIN_WEEKS - 1)),
         end=today,
@@ -228,7 +238,7 @@ def compliance_by_team(
 
 
 def pain_reports(
-    athletes: QuerySet[Athlete], *, figures: dict, today: datetime.date
+    athletes: QuerySet[Athlete], *, pain: dict, today: datetime.date
 ) -> list[PainReport]:
     """Athletes whose highest pain this week or last week was above PAIN_LIMIT (5/10), or whose
     weekly pain rose (this week's or last week's highest above the week before's, which was
@@ -240,9 +250,8 @@ def pain_reports(
     monday = week_start(today)
     weeks = [monday - datetime.timedelta(days=7 * n) for n in range(PAIN_WEEKS)]
     weekly: dict[int, dict[datetime.date, int]] = defaultdict(dict)
-    for (athlete_id, week), item in figures.items():
-        if item.pain is not None:
-            weekly[athlete_id][week] = item.pain
+    for (athlete_id, week), most in pain.items():
+        weekly[athlete_id][week] = most
     reports: dict[int, PainReport] = {}
     for athlete_id, pains in weekly.items():
         report = PainReport(athlete_id, "")
@@ -294,8 +303,9 @@ def recent_test_days(
     today: datetime.date,
 ) -> list[TestDay]:
     """The latest test days of the teams the user sees, with how many of the athletes they see
-    were tested and failed (one query). Club-wide test days (no team) show for the head coach
-    and physios, who see the whole club."""
+    were tested and failed (one query; the counts are subqueries, so only the days shown are
+    counted). Club-wide test days (no team) show for the head coach and physios, who see the
+    whole club."""
     days = test_days_visible_to(user, organisation=organisation).filter(date__lte=today)
     if team is not None:
         days = days.filter(team=team)
@@ -305,12 +315,18 @@ def recent_test_days(
         if membership is not None and membership.role != Role.COACH:
             scope |= Q(team__isnull=True)
         days = days.filter(scope)
-    mine = Q(results__athlete_id__in=athletes.values("id"))
+    mine = Result.objects.filter(test_day=OuterRef("pk"), athlete_id__in=athletes.values("id"))
     return list(
         days.select_related("team", "test")
         .annotate(
-            tested=Count("results__athlete", filter=mine, distinct=True),
-            failed=Count("results", filter=mine & Q(results__passed=False)),
+            tested=_count(mine, Count("athlete_id", distinct=True)),
+            failed=_count(mine.filter(passed=False), Count("id")),
         )
         .order_by("-date", "-id")[:RECENT_TEST_DAYS]
     )
+
+
+def _count(rows: QuerySet, count: Count) -> Coalesce:
+    """A correlated subquery counting `rows` (0 when there are none)."""
+    counted = rows.order_by().values("test_day").annotate(n=count).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

@@ -3,6 +3,7 @@
     .venv/bin/python bench/insights/run.py                 # 500 athletes, 2 seasons, 30 renders
     .venv/bin/python bench/insights/run.py --renders 100   # more renders per page
     .venv/bin/python bench/insights/run.py --keep          # keep the scratch database
+    .venv/bin/python bench/insights/run.py --reuse --slow 5  # reuse it (migrated); slowest SQL
 
 1. Creates the scratch database baseline_bench_insights on the server of DATABASE_URL (or on
    the embedded Postgres that scripts/dev.py starts), migrates it, and loads one club with
@@ -70,6 +71,15 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--weeks", type=int, default=100, help="weeks of training (2 seasons)")
     parser.add_argument("--renders", type=int, default=30, help="renders per page")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse a kept scratch database (migrated, not reloaded); implies --keep",
+    )
+    parser.add_argument(
+        "--slow", type=int, default=0, metavar="N", help="print each page's N slowest queries"
+    )
+    parser.add_argument("--only", default="", help="measure the pages whose label contains this")
     return parser.parse_args(argv)
 
 
@@ -329,6 +339,26 @@ def load(athlete_count: int, weeks: int) -> dict:
     return {"team": teams[0].id, "test": ankling.id, "coach": coach.id}
 
 
+def reloaded() -> dict:
+    """The ids of a kept scratch database's club (--reuse), after ANALYZE."""
+    from django.db import connection
+
+    from assessments.models import Test
+    from athletes.models import Membership, Team
+
+    owner = Membership.objects.select_related("organisation").get(
+        organisation__slug="bench-club", role="owner"
+    )
+    team = Team.objects.filter(organisation=owner.organisation, name=TEAMS[0]).get()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "team": team.id,
+        "test": Test.objects.get(organisation=None, slug="ankling").id,
+        "coach": owner.user_id,
+    }
+
+
 def measured_pages() -> list[Page]:
     """The pages of PAGES whose URL name exists in this version of the project."""
     from django.urls import get_resolver
@@ -360,7 +390,7 @@ def measure(client, url: str, renders: int) -> dict:
     for _ in range(2):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    queries, times = set(), []
+    queries, times, slowest = set(), [], {}
     for _ in range(renders):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -368,9 +398,14 @@ def measure(client, url: str, renders: int) -> dict:
             times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
         queries.add(len(captured.captured_queries))
+        for index, query in enumerate(captured.captured_queries):
+            seconds = float(query["time"])
+            if index not in slowest or seconds < slowest[index][0]:
+                slowest[index] = (seconds, query["sql"])  # each query's best time
     times.sort()
     return {
         "queries": sorted(queries),
+        "slowest": sorted(slowest.values(), reverse=True),
         "p50": statistics.median(times),
         "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
         "bytes": len(response.content),
@@ -390,11 +425,14 @@ def main(argv: list[str]) -> int:
         f"Insight pages benchmark: {args.athletes} athletes, {args.weeks} weeks, "
         f"{args.renders} renders per page, {os.cpu_count()} CPU(s)"
     )
-    run_sql(
-        maintenance_url,
-        f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)",
-        f"CREATE DATABASE {SCRATCH}",
-    )
+    if args.reuse:
+        args.keep = True
+    else:
+        run_sql(
+            maintenance_url,
+            f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)",
+            f"CREATE DATABASE {SCRATCH}",
+        )
     try:
         started = time.perf_counter()
         subprocess.run(
@@ -411,7 +449,7 @@ def main(argv: list[str]) -> int:
 
         settings.DEBUG = False
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-        ids = load(args.athletes, args.weeks)
+        ids = reloaded() if args.reuse else load(args.athletes, args.weeks)
         from programs.models import LoggedSet, ScheduledSession
 
         print(
@@ -425,6 +463,8 @@ def main(argv: list[str]) -> int:
         client = Client()
         client.force_login(User.objects.get(pk=ids["coach"]))
         for page in measured_pages():
+            if args.only not in page.label:
+                continue
             url = page_url(page, ids)
             report = measure(client, url, args.renders)
             queries = "/".join(str(q) for q in report["queries"])
@@ -432,6 +472,8 @@ def main(argv: list[str]) -> int:
                 f"  {page.label:<32} {queries:>5} queries  p50 {report['p50']:6.1f} ms  "
                 f"p95 {report['p95']:6.1f} ms  {report['bytes'] / 1024:6.1f} KiB  {url}"
             )
+            for seconds, sql in report["slowest"][: args.slow]:
+                print(f"      {seconds * 1000:6.1f} ms  {sql[:300]}")
     finally:
         if not args.keep:
             from django.db import connections

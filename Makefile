@@ -58,5 +58,16 @@ lock: $(STAMP)
 	cd requirements && ../$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o dev.txt dev.in
 	cd requirements && ../$(VENV)/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras --allow-unsafe -o bench.txt bench.in
 
+# Load benchmark of the web app: gunicorn as in production, locust from a second process
+# (bench/api/run.py; e.g. `make bench BENCH_ARGS="--duration 30"`). Installs locust first.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/api/run.py $(BENCH_ARGS)
+
 clean-data:
 	rm -rf .data

@@ -32,7 +32,9 @@ def _publish(task, args: tuple) -> None:
         task.apply_async(
             args=args,
             retry=True,
-            retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+            # Fail fast: one retry (a pooled connection that died with a broker restart is
+            # replaced); the web request that committed must not wait on a broker that is down.
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         )
     except Exception:  # the broker is down: the nightly sweep picks the row up later
         logger.exception("Could not enqueue %s%r; the sweep will catch up", task.name, args)

@@ -213,9 +213,17 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # --- Celery ----------------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"}, None)
+# A broker that is down or hung must not hold up a web request that enqueues on commit: a
+# publish gives up after these timeouts (config/celery.py retries once) and the sweep catches up.
+# A task whose worker was killed is handed out again after the visibility timeout.
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     # A broker that needs no server: kombu's filesystem transport under the data folder.
     _broker_dir = DATA_DIR / "broker"

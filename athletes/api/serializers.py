@@ -8,7 +8,7 @@ names the field.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -52,11 +52,12 @@ def drf_error_detail(exc: DjangoValidationError) -> dict | list:
 
 
 @contextmanager
-def api_errors() -> Iterator[None]:
+def api_errors(*, atomic: bool = True) -> Iterator[None]:
     """Run a write atomically; its ValidationError (or a lost unique race) becomes a 400 and
-    nothing of it is kept."""
+    nothing of it is kept. `atomic=False` for a service that is atomic on its own (one insert):
+    it then needs no savepoint inside this transaction."""
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             yield
     except DjangoValidationError as exc:
         raise serializers.ValidationError(drf_error_detail(exc)) from exc

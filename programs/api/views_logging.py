@@ -253,7 +253,8 @@ class LoggedSetViewSet(
         body = SetLogSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         try:
-            with api_errors():
+            # set_log is atomic itself (one insert): no outer transaction, so no savepoint.
+            with api_errors(atomic=False):
                 logged, created = services.set_log(
                     logged_by=request.user, **self._entry(body.validated_data)
                 )

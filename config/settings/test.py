@@ -25,8 +25,9 @@ REST_FRAMEWORK = {
 }
 
 # The suite's own broker: a fresh folder per run (or its own queue on Redis), so a worker
-# started by `make run` never takes the suite's tasks.
-CELERY_TASK_DEFAULT_QUEUE = "baseline-test"
+# started by `make run`, or by another run of the suite on the same Redis, never takes this
+# run's tasks, and this run's worker never gets tasks left over from an earlier run.
+CELERY_TASK_DEFAULT_QUEUE = f"baseline-test-{os.getpid()}"
 if not REDIS_URL:  # noqa: F405
     import tempfile
 

@@ -119,7 +119,8 @@ def _open_page(request, browser, live_server, **context_options):
     def on_console(message):
         if message.type == "error":
             location = message.location or {}
-            errors.append(f"console.error at {location.get('url', page.url)}: {message.text}")
+            source = location.get("url") or "the page"
+            errors.append(f"console.error on {page.url} from {source}: {message.text}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(f"uncaught exception on {page.url}: {error}"))
@@ -175,7 +176,9 @@ def shot(page, name: str) -> Path:
     slug = re.sub(r"[^\w-]+", "-", name.lower()).strip("-")
     path = state["folder"] / f"{state['count']:02d}-{slug}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret leaves style="" on every input, which htmx then copies
+    # onto swapped elements, and the Content-Security-Policy refuses (a console error).
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

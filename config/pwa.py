@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
@@ -21,21 +23,11 @@ from django.views.decorators.http import require_GET
 THEME_COLOUR = "#007a50"  # Pico jade's primary colour, which templates/base.html's pages use
 BACKGROUND_COLOUR = "#ffffff"
 
-# What every page needs to draw itself offline. Missing files are left out.
-SHELL = [
-    "vendor/pico-2.1.1/pico.jade.min.css",
-    "vendor/htmx-2.0.11/htmx.min.js",
-    "css/baseline.css",
-    "css/offline.css",
-    "css/today.css",
-    "css/checkins.css",
-    "js/offline.js",
-    "js/today.js",
-    "js/set-logger.js",
-    "js/checkins.js",
-    "icons/icon-192.png",
-    "icons/apple-touch-icon.png",
-]
+# What every page needs to draw itself offline: the vendored CSS and htmx, and all of Baseline's
+# own CSS, JS and icons (small files; charts are not needed offline).
+VENDORED = ["vendor/pico-2.1.1/pico.jade.min.css", "vendor/htmx-2.0.11/htmx.min.js"]
+OWN = ["css/*.css", "js/*.js", "icons/*.png"]
+WORKER = "js/sw.js"
 ICONS = [
     ("icons/icon-192.png", "192x192", "any"),
     ("icons/icon-512.png", "512x512", "any"),
@@ -44,27 +36,34 @@ ICONS = [
 ]
 
 
+def _shell_files() -> list[tuple[str, Path]]:
+    """(static name, file) of the shell, in a stable order; the worker itself is not in it."""
+    found = [(name, finders.find(name)) for name in VENDORED]
+    for directory in settings.STATICFILES_DIRS:
+        root = Path(directory)
+        for pattern in OWN:
+            for path in sorted(root.glob(pattern)):
+                name = path.relative_to(root).as_posix()
+                if name != WORKER:
+                    found.append((name, path))
+    return [(name, Path(path)) for name, path in found if path]
+
+
 def _shell() -> tuple[list[str], str]:
     """The shell's URLs and a version that changes when any of them or the worker changes."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(Path(finders.find(WORKER)).read_bytes())
     urls = []
-    for name in [*SHELL, "js/sw.js"]:
-        path = finders.find(name)
-        if not path:
-            continue
-        with open(path, "rb") as handle:
-            digest.update(handle.read())
-        if name != "js/sw.js":
-            urls.append(static(name))
-            digest.update(urls[-1].encode())
+    for name, path in _shell_files():
+        urls.append(static(name))
+        digest.update(urls[-1].encode())
+        digest.update(path.read_bytes())
     return urls, digest.hexdigest()[:16]
 
 
 @require_GET
 def service_worker(request):
     urls, version = _shell()
-    with open(finders.find("js/sw.js"), encoding="utf-8") as handle:
-        code = handle.read()
+    code = Path(finders.find(WORKER)).read_text(encoding="utf-8")
     config = {"version": version, "shell": [*urls, reverse("web_manifest")]}
     body = f"self.BASELINE = {json.dumps(config)};\n{code}"
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")

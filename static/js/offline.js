@@ -247,12 +247,21 @@
     setValue(form, "client_uuid", newUuid());
     if (form.querySelector('input[name="set_number"]')) {
       setValue(form, "set_number", String(next.number));
-      if (next.side) checkRadio(form, "side", next.side);
       form.querySelectorAll(".set-title, button[type='submit']").forEach(function (el) {
+        if (el.dataset.saveLabel) el.dataset.saveLabel = el.dataset.saveLabel.replace(/\d+/, String(next.number));
         el.childNodes.forEach(function (node) {
           if (node.nodeType === 3) node.textContent = node.textContent.replace(/\d+/, String(next.number));
         });
       });
+    }
+    if (next.side && window.BaselineSetLogger) {
+      // The set logger flips the side from the one just saved, relabels and resets its helpers.
+      checkRadio(form, "side", side);
+      form.dispatchEvent(new CustomEvent("set-logger:saved", { bubbles: true }));
+    } else if (next.side) {
+      checkRadio(form, "side", next.side);
+    } else if (window.BaselineSetLogger) {
+      form.dispatchEvent(new CustomEvent("set-logger:saved", { bubbles: true }));
     }
     form.dispatchEvent(new CustomEvent("offline:queued", { bubbles: true, detail: { next: next } }));
   }
@@ -285,7 +294,11 @@
       if (line && found.indexOf(line) === -1) found.push(line);
     });
     if (found.length) return found.join(" ");
-    var title = doc.querySelector("h1, title");
+    var heading = doc.querySelector("h1");
+    if (heading && heading.textContent.trim()) return heading.textContent.trim();
+    var plain = doc.body ? doc.body.textContent.trim().replace(/\s+/g, " ") : "";
+    if (plain && plain.length <= 300) return plain;
+    var title = doc.querySelector("title");
     return (title ? title.textContent.trim() : "") || "HTTP " + response.status;
   }
 
@@ -404,8 +417,11 @@
 
   // --- the service worker and the pages it keeps ---------------------------------------------------
 
+  // The worker to talk to: the page's controller, else the active one (a page opened before
+  // the worker was installed is not controlled until the next load).
+  var activeWorker = null;
   function worker() {
-    return navigator.serviceWorker && navigator.serviceWorker.controller;
+    return (navigator.serviceWorker && navigator.serviceWorker.controller) || activeWorker;
   }
 
   function refreshPages() {
@@ -433,7 +449,19 @@
 
   function register() {
     if (!("serviceWorker" in navigator)) return;
+    // The worker answers "pages-cached" when this week's pages are on the phone.
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "pages-cached") {
+        document.documentElement.setAttribute("data-offline-pages", "kept");
+      }
+    });
+    var controlled = function () {
+      if (navigator.serviceWorker.controller) document.documentElement.setAttribute("data-offline-worker", "on");
+    };
+    navigator.serviceWorker.addEventListener("controllerchange", controlled);
+    controlled();
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* not https */ });
+    navigator.serviceWorker.ready.then(function (registration) { activeWorker = registration.active; });
     var previous = localStorage.getItem("baseline-user");
     if (previous !== null && previous !== USER) {
       navigator.serviceWorker.ready.then(function (registration) {

@@ -30,7 +30,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
 
 from .models import LoggedSet, ScheduledSession, SessionStatus
@@ -181,9 +181,10 @@ def weekly_pain(
     return pain
 
 
-def _monday(field: str) -> TruncWeek:
-    """The Monday of a date's week, or of a timestamp's in the current time zone, as a date."""
-    return TruncWeek(field, output_field=DateField())
+def _monday(field: str) -> Cast:
+    """The Monday of a date's week, or of a timestamp's in the current time zone, as a date
+    (cast in SQL: a date is cheaper to read than a timestamp)."""
+    return Cast(TruncWeek(field, output_field=DateField()), DateField())
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:

@@ -18,7 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from assessments.evaluation import combine
 from assessments.models import Result, Test
@@ -32,19 +35,32 @@ from programs.figures import Figures, totals_by_athlete, totals_by_week, week_st
 BINS = 8
 MAX_WEEKS = 26
 DEFAULT_WEEKS = 4
+# What the reports read of an athlete and a result (the rules read sex and date of birth); the
+# rest of a row is left in the database, a few hundred rows at a time.
+ATHLETE_FIELDS = ("id", "organisation_id", "first_name", "last_name", "sex", "date_of_birth")
+RESULT_FIELDS = (
+    "id",
+    "athlete_id",
+    "test_id",
+    "date",
+    "left",
+    "right",
+    "both",
+    "lsi",
+    "passed",
+    "reasons",
+    "evaluated_at",
+)
 
 
 def report_athletes(
     user: User, *, organisation: Organisation, team: Team | None
 ) -> QuerySet[Athlete]:
-    """The active athletes the user sees in the organisation (on `team` if given), by name,
-    with their teams (the rules of a team apply to its athletes)."""
+    """The active athletes the user sees in the organisation (on `team` if given), by name."""
     athletes = athletes_visible_to(user, organisation=organisation)
     if team is not None:
         athletes = athletes.filter(pk__in=team.athletes.values("id"))
-    return athletes.prefetch_related(Prefetch("teams", queryset=Team.objects.only("id"))).order_by(
-        "last_name", "first_name", "id"
-    )
+    return athletes.only(*ATHLETE_FIELDS).order_by("last_name", "first_name", "id")
 
 
 # --- the test report ------------------------------------------------------------------------------
@@ -64,6 +80,9 @@ class TestRow:
     values: str = ""
     score_text: str = ""
     lsi_text: str = ""
+    url: str = ""  # the athlete's results
+    date_html: str = ""  # <time> of the result's date
+    outcome_html: str = ""  # the outcome's badge
 
     @property
     def outcome(self) -> str:
@@ -124,16 +143,25 @@ def test_report(
     user: User, *, organisation: Organisation, test: Test, team: Team | None = None
 ) -> TestReport:
     """Each athlete's latest result on `test`, best first, then the athletes not tested."""
-    athletes = list(report_athletes(user, organisation=organisation, team=team))
+    scoped = report_athletes(user, organisation=organisation, team=team)
+    athletes = list(scoped)
     latest = {
         result.athlete_id: result
         for result in results_visible_to(user, organisation=organisation)
-        .filter(test=test, athlete_id__in=[a.pk for a in athletes])
+        .filter(test=test, athlete_id__in=scoped.order_by().values("id"))
+        .only(*RESULT_FIELDS)
         .order_by("athlete_id", "-date", "-id")
         .distinct("athlete_id")
     }
+    results_url = _url_maker("athlete_results")
     baselines = None
-    if any(r.evaluated_at is None for r in latest.values()):
+    unevaluated = {pk for pk, r in latest.items() if r.evaluated_at is None}
+    if unevaluated:
+        # The rules of a team apply to its athletes: their teams, for those evaluated here.
+        prefetch_related_objects(
+            [a for a in athletes if a.pk in unevaluated],
+            Prefetch("teams", queryset=Team.objects.only("id")),
+        )
         baselines = list(
             baselines_visible_to(user, organisation=organisation)
             .filter(test=test)
@@ -159,6 +187,11 @@ def test_report(
                 # What the worker will store: the failures, else the rules met.
                 row.passed = evaluation.passed
                 row.reasons = evaluation.reasons or evaluation.notes
+            row.date_html = format_html(
+                '<time datetime="{}">{}</time>', result.date.isoformat(), day_text(result.date)
+            )
+        row.url = results_url(athlete.pk)
+        row.outcome_html = _badge(row.outcome)
         rows.append(row)
     ranked = sorted(
         (r for r in rows if r.score is not None),
@@ -169,6 +202,29 @@ def test_report(
     return TestReport(
         test=test, team=team, rows=ranked + rest, bins=histogram(ranked, decimals=test.decimals)
     )
+
+
+def _badge(outcome: str) -> str:
+    if outcome == "pass":
+        return mark_safe('<span class="badge badge-pass">Pass</span>')
+    if outcome == "fail":
+        return mark_safe('<span class="badge badge-fail">Fail</span>')
+    return format_html('<span class="badge">{}</span>', outcome.capitalize())
+
+
+def day_text(day: datetime.date) -> str:
+    """A date as the pages show it (the `j M Y` of Django's date filter): 3 Nov 2026."""
+    return f"{day.day} {day:%b %Y}"
+
+
+_SENTINEL = 918273645
+
+
+def _url_maker(name: str):
+    """id -> the URL named `name` for that id: reversed once for a whole table, not per row."""
+    pattern = reverse(name, args=[_SENTINEL])
+    before, _, after = pattern.partition(str(_SENTINEL))
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 def _place(rows: list[TestRow]) -> None:
@@ -340,12 +396,30 @@ class Cell:
     def load(self) -> Decimal:
         return Decimal(str(self.figures.session_load)).normalize() + 0  # 150, not 1.5E+2
 
+    @property
+    def html(self) -> str:
+        """The cell's two table cells: compliance (done/due) and load."""
+        pct = self.compliance_pct
+        return format_html(
+            "<td>{} <small>({}/{})</small></td><td>{}</td>",
+            "—" if pct is None else f"{pct} %",
+            self.figures.completed,
+            self.figures.scheduled,
+            self.load,
+        )
+
 
 @dataclass
 class TrainingRow:
     athlete: Athlete
     cells: list[Cell]
     total: Cell
+    url: str = ""  # the athlete's page
+
+    @property
+    def cells_html(self) -> str:
+        """Every week's cells then the total's, built here rather than one include per cell."""
+        return mark_safe("".join(cell.html for cell in [*self.cells, self.total]))  # noqa: S308
 
 
 @dataclass
@@ -380,20 +454,23 @@ def training_report(
     weeks: int = DEFAULT_WEEKS,
     today: datetime.date | None = None,
 ) -> TrainingReport:
-    athletes = list(report_athletes(user, organisation=organisation, team=team))
+    scoped = report_athletes(user, organisation=organisation, team=team)
+    athletes = list(scoped)
     mondays = report_weeks(end, weeks)
     figures = weekly_figures(
-        athlete_ids=[a.pk for a in athletes],
+        athlete_ids=scoped.order_by().values("id"),
         start=mondays[0],
         end=mondays[-1] + datetime.timedelta(days=6),
         today=today,
     )
     by_week, by_athlete = totals_by_week(figures), totals_by_athlete(figures)
+    athlete_url = _url_maker("athlete_detail")
     rows = [
         TrainingRow(
             athlete=athlete,
             cells=[Cell(w, figures.get((athlete.pk, w), Figures())) for w in mondays],
             total=Cell(mondays[0], by_athlete.get(athlete.pk, Figures())),
+            url=athlete_url(athlete.pk),
         )
         for athlete in athletes
     ]

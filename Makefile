@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test security fuzz lint format lock bench clean-data
+.PHONY: run test security fuzz lint format lock bench chaos clean-data
 
 $(STAMP): requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 
 bench: $(BENCH_STAMP)
 	$(PY) bench/api/run.py $(BENCH_ARGS)
+
+# Faults at full size (needs redis-server; never stops the machine's Redis or Postgres): a worker
+# SIGKILLed mid-sweep, the broker down under API requests, Postgres restarted under gunicorn,
+# 10,000 sets replayed concurrently. bench/chaos/run.py --help for the sizes.
+chaos: $(STAMP)
+	$(PY) bench/chaos/run.py $(CHAOS_ARGS)
 
 clean-data:
 	rm -rf .data

@@ -15,6 +15,9 @@ DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY", None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# JavaScript never reads the CSRF cookie (htmx and static/js/offline.js take the token from
+# <body hx-headers>); HttpOnly everywhere, so the browser tests run the way production does.
+CSRF_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,9 +2,10 @@
 pytest-django's live server.
 
 One browser per run of this package; every test gets a fresh context and page. A page that
-logs a JavaScript error (console.error, an uncaught exception, a blocked resource or a
-Content-Security-Policy violation) fails its test. `shot(page, "name")` saves a full-page
-screenshot under test-output/screenshots/<test name>/NN-name.png.
+logs a JavaScript error (console.error, an uncaught exception, a Content-Security-Policy
+violation, a resource that failed to load other than a refused form: 400, 409, 422) fails its
+test. `shot(page, "name")` saves a full-page screenshot under
+test-output/screenshots/<test name>/NN-name.png.
 
 Chromium is found at $BASELINE_CHROMIUM or as `chromium` on the PATH (scripts/install_chromium.sh
 installs Debian's package); without it the tests are skipped with the reason.
@@ -38,6 +39,12 @@ CHROMIUM_ARGS = [
     "--disable-default-apps",
     "--no-first-run",
 ]
+
+# A form refused with 400, 409 or 422 is an answer the page shows (htmx swaps in the errors),
+# though Chromium logs it as a failed resource; any other failed load is an error.
+REFUSAL = re.compile(
+    r"^Failed to load resource: the server responded with a status of 4(00|09|22)\b"
+)
 
 _shots: dict[int, dict] = {}
 
@@ -117,7 +124,7 @@ def _open_page(request, browser, live_server, **context_options):
     errors: list[str] = []
 
     def on_console(message):
-        if message.type == "error":
+        if message.type == "error" and not REFUSAL.search(message.text):
             location = message.location or {}
             source = location.get("url") or "the page"
             errors.append(f"console.error on {page.url} from {source}: {message.text}")

@@ -140,8 +140,13 @@ def test_javascript_errors_on_a_page_are_collected_to_fail_the_test(page, reques
     page.goto("/accounts/login/")
     page.evaluate("console.error('a console error')")
     page.evaluate("setTimeout(() => { throw new Error('an uncaught error'); })")
-    page.wait_for_timeout(100)
+    page.evaluate("fetch('/no-such-page/')")  # a missing file is an error too
+    page.wait_for_timeout(300)
 
     errors = request.node.browser_errors[0]
-    assert [e.rsplit(": ", 1)[-1] for e in errors] == ["a console error", "an uncaught error"]
+    assert [e.rsplit(": ", 1)[-1] for e in errors] == [
+        "a console error",
+        "an uncaught error",
+        "the server responded with a status of 404 (Not Found)",
+    ]
     errors.clear()  # collected as they should be: this test itself passes

@@ -34,7 +34,7 @@ class CheckInForm(forms.Form):
     )
     date = forms.DateField(
         required=False,
-        widget=forms.HiddenInput,
+        widget=forms.HiddenInput(attrs={"data-stamp": "date"}),
         error_messages={"invalid": "Give the date as YYYY-MM-DD."},
     )
     readiness = five_field("Readiness", required=True)

@@ -63,6 +63,13 @@ class SetForm(forms.Form):
         error_messages={"invalid": "Reload the page: the set's id is not a UUID."},
     )
     set_number = forms.IntegerField(min_value=1, max_value=99, widget=forms.HiddenInput)
+    # Filled by the phone when the set is saved (static/js/offline.js), so a set typed offline
+    # keeps the time it was done; without it the server's clock is used.
+    performed_at = forms.DateTimeField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-stamp": "now"}),
+        error_messages={"invalid": "Reload the page: the set's time is not a date and time."},
+    )
     load_value = forms.DecimalField(
         label="Load",
         required=False,
@@ -140,6 +147,7 @@ class SetForm(forms.Form):
             "rpe": data["rpe"],
             "pain": data["pain"],
             "notes": data["notes"],
+            "performed_at": data.get("performed_at"),
         }
 
 

@@ -286,6 +286,16 @@ def test_without_javascript_a_set_redirects_back_to_today(client, athlete_user, 
     assert LoggedSet.objects.count() == 1
 
 
+def test_a_set_typed_offline_keeps_the_time_the_phone_stamped(client, athlete_user, session):
+    typed = timezone.now() - datetime.timedelta(hours=2)
+
+    login(client, athlete_user).post(
+        set_url(session), set_data(performed_at=typed.isoformat()), headers=HTMX
+    )
+
+    assert LoggedSet.objects.get().performed_at == typed
+
+
 def test_a_double_tap_with_the_same_uuid_stores_one_set(client, athlete_user, session):
     data = set_data()
     login(client, athlete_user)

@@ -113,6 +113,20 @@
   }
 
   // The form's place on the page: same URL, same exercise (item / exercise field).
+  // When it was typed, not when it reached the server: a set's time and a check-in's day come
+  // from the phone's clock at the moment the athlete saved (inputs marked data-stamp).
+  function stamp(form) {
+    form.querySelectorAll("input[data-stamp]").forEach(function (input) {
+      var now = new Date();
+      if (input.dataset.stamp === "date") {
+        var local = new Date(now.getTime() - now.getTimezoneOffset() * 60000);
+        input.value = local.toISOString().slice(0, 10);
+      } else {
+        input.value = now.toISOString();
+      }
+    });
+  }
+
   function formKey(url, fields) {
     return url + "|" + field(fields, "item") + "|" + field(fields, "exercise");
   }
@@ -487,6 +501,7 @@
     event.stopPropagation();
     event.stopImmediatePropagation();
     var url = form.getAttribute("hx-post") || form.getAttribute("action") || location.pathname;
+    stamp(form);
     var fields = Array.from(new FormData(form, event.submitter || undefined).entries())
       .filter(function (pair) { return typeof pair[1] === "string"; });
     var kind = kindOf(form, url);

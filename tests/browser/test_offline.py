@@ -143,6 +143,7 @@ def test_sets_and_a_check_in_made_offline_reach_the_server_once(
     # Every item twice in the queue: the server's client_uuid check keeps one row of each.
     assert page.evaluate(DUPLICATE_QUEUE) == 4
 
+    back_online = timezone.now()
     page.context.set_offline(False)
     expect(status).to_have_text("All saved")
     shot(page, "all-saved")
@@ -156,6 +157,8 @@ def test_sets_and_a_check_in_made_offline_reach_the_server_once(
     ]
     assert [s.reps for s in sets[:3]] == [12, 11, 10] and sets[3].seconds == 120
     assert len({s.client_uuid for s in sets}) == 4
+    # Each set keeps the time it was typed on the phone, not the time it reached the server.
+    assert all(s.performed_at < back_online for s in sets[1:])
     assert [c.readiness for c in CheckIn.objects.filter(athlete=forward)] == [4]
 
     page.reload()

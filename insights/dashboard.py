@@ -42,6 +42,21 @@ RETEST_SOON_DAYS = 7
 PAIN_WEEKS = 3  # this week and the two before: a rise last week counts too
 RECENT_TEST_DAYS = 8
 PROTOCOL_STATUSES = [FlagStatus.ON_PROTOCOL, FlagStatus.RETEST_DUE]
+# What the flag lists show: not the athlete's notes, the test's protocol text or the program's
+# description, which would travel with every row of a select_related.
+FLAG_FIELDS = (
+    "kind",
+    "status",
+    "reasons",
+    "retest_due",
+    "created_at",
+    "athlete",
+    "athlete__first_name",
+    "athlete__last_name",
+    "test",
+    "test__name",
+)
+PROTOCOL_FIELDS = ("protocol", "protocol__start_date", "protocol__template__name")
 
 
 @dataclass
@@ -172,6 +187,7 @@ def open_flags(flags: QuerySet[Flag], teams: QuerySet[Team]) -> list[Flag]:
     return list(
         flags.filter(status=FlagStatus.OPEN)
         .select_related("athlete", "test", "protocol__template")
+        .only(*FLAG_FIELDS, *PROTOCOL_FIELDS)
         .prefetch_related(Prefetch("athlete__teams", queryset=teams.only("id", "name")))
         .order_by("-created_at", "-id")[:FLAG_CARDS]
     )
@@ -182,6 +198,7 @@ def protocol_flags(flags: QuerySet[Flag]) -> list[Flag]:
     return list(
         flags.filter(status__in=PROTOCOL_STATUSES)
         .select_related("athlete", "test", "protocol__template")
+        .only(*FLAG_FIELDS, *PROTOCOL_FIELDS)
         .order_by("retest_due", "athlete__last_name", "athlete__first_name", "id")[:LIST_LIMIT]
     )
 
@@ -192,6 +209,7 @@ def retests_due(flags: QuerySet[Flag], *, today: datetime.date) -> list[Retest]:
         flags.exclude(status__in=CLOSED)
         .filter(retest_due__lte=today + datetime.timedelta(days=RETEST_SOON_DAYS))
         .select_related("athlete", "test")
+        .only(*FLAG_FIELDS)
         .order_by("retest_due", "athlete__last_name", "athlete__first_name", "id")[:LIST_LIMIT]
     )
     return [Retest(flag=flag, days=(flag.retest_due - today).days) for flag in rows]

@@ -83,6 +83,8 @@ class TestRow:
     url: str = ""  # the athlete's results
     date_html: str = ""  # <time> of the result's date
     outcome_html: str = ""  # the outcome's badge
+    outcome_class: str = ""  # outcome-pass, outcome-not-tested …
+    reasons_text: str = ""
 
     @property
     def outcome(self) -> str:
@@ -192,6 +194,8 @@ def test_report(
             )
         row.url = results_url(athlete.pk)
         row.outcome_html = _badge(row.outcome)
+        row.outcome_class = "outcome-" + row.outcome.replace(" ", "-")
+        row.reasons_text = "; ".join(str(reason) for reason in row.reasons)
         rows.append(row)
     ranked = sorted(
         (r for r in rows if r.score is not None),

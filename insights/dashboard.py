@@ -34,7 +34,7 @@ from assessments.selectors import flags_visible_to, test_days_visible_to
 from assessments.sweep import PAIN_LIMIT, RISING_PAIN_FLOOR
 from athletes.models import Athlete, Organisation, Role, Team, User
 from athletes.selectors import athletes_visible_to, membership_in, teams_visible_to
-from programs.figures import Figures, week_start, weekly_figures, weekly_pain
+from programs.figures import Figures, team_figures, week_start, weekly_pain
 
 LIST_LIMIT = 25
 FLAG_CARDS = 10  # open flags shown as cards; the flag inbox has them all
@@ -151,7 +151,6 @@ def dashboard_for(
     teams = [team] if team is not None else list(visible_teams)
     flags = flags_visible_to(user, organisation=organisation).filter(athlete_id__in=athlete_ids)
 
-    this_week = training_week(athletes, today=today)
     counts = flags.aggregate(
         open=Count("id", filter=Q(status=FlagStatus.OPEN)),
         protocol=Count("id", filter=Q(status__in=PROTOCOL_STATUSES)),
@@ -174,7 +173,7 @@ def dashboard_for(
         protocol_count=counts["protocol"],
         retests=retests_due(flags, today=today),
         retest_count=counts["retests"],
-        compliance=compliance_by_team(athletes, teams=teams, figures=this_week, today=today),
+        compliance=compliance_by_team(athletes, teams=teams, today=today),
         pain=pain_reports(athletes, pain=weekly_pains(athletes, today=today), today=today),
         test_days=recent_test_days(
             user, organisation=organisation, team=team, athletes=athletes, today=today
@@ -215,13 +214,6 @@ def retests_due(flags: QuerySet[Flag], *, today: datetime.date) -> list[Retest]:
     return [Retest(flag=flag, days=(flag.retest_due - today).days) for flag in rows]
 
 
-def training_week(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
-    """programs.figures for this week (Monday to today), per athlete (two queries)."""
-    return weekly_figures(
-        athlete_ids=athletes.values("id"), start=week_start(today), end=today, today=today
-    )
-
-
 def weekly_pains(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
     """{(athlete id, Monday): the week's highest pain} for this week and the two before, weeks
     with pain only (programs.figures.weekly_pain; one query)."""
@@ -234,25 +226,19 @@ def weekly_pains(athletes: QuerySet[Athlete], *, today: datetime.date) -> dict:
 
 
 def compliance_by_team(
-    athletes: QuerySet[Athlete], *, teams: list[Team], figures: dict, today: datetime.date
+    athletes: QuerySet[Athlete], *, teams: list[Team], today: datetime.date
 ) -> list[TeamCompliance]:
-    """This week's compliance (Monday to today) per team, added up from the athletes' weekly
-    figures (one query: who is on which team). An athlete on two teams counts in both;
+    """This week's compliance (Monday to today) per team, added up in the database
+    (programs.figures.team_figures; two queries). An athlete on two teams counts in both;
     athletes on none of the teams listed are left out."""
-    monday = week_start(today)
-    by_team = {team.id: TeamCompliance(team=team) for team in teams}
-    links = Athlete.teams.through.objects.filter(
-        athlete_id__in=athletes.values("id"), team_id__in=list(by_team)
-    ).values_list("athlete_id", "team_id")
-    teams_of: dict[int, list[int]] = defaultdict(list)
-    for athlete_id, team_id in links:
-        teams_of[athlete_id].append(team_id)
-    for (athlete_id, week), item in figures.items():
-        if week != monday:
-            continue
-        for team_id in teams_of.get(athlete_id, []):
-            by_team[team_id].figures.add(item)
-    return list(by_team.values())
+    figures = team_figures(
+        athlete_ids=athletes.values("id"),
+        team_ids=[team.id for team in teams],
+        start=week_start(today),
+        end=today,
+        today=today,
+    )
+    return [TeamCompliance(team=team, figures=figures[team.id]) for team in teams]
 
 
 def pain_reports(

@@ -33,6 +33,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
 
+from athletes.models import Athlete
+
 from .models import LoggedSet, ScheduledSession, SessionStatus
 
 DUE = [SessionStatus.SCHEDULED, SessionStatus.COMPLETED, SessionStatus.SKIPPED]
@@ -141,6 +143,62 @@ def weekly_figures(
         item.pain = _most(item.pain, row["most_pain"])
         item.athletes.add(row["athlete_id"])
     return dict(figures)
+
+
+def team_figures(
+    *,
+    athlete_ids,
+    team_ids: list[int],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> dict[int, Figures]:
+    """{team id: Figures} from `start` to `end`, added up per team in the database: sessions
+    scheduled and completed and the session load of the team's athletes, and the athletes with a
+    session or a logged set (`athletes`). An athlete on two teams counts in both. Two queries;
+    volume and pain are left out (weekly_figures has them per athlete)."""
+    today = today or timezone.localdate()
+    in_range = {"date__gte": start, "date__lte": min(end, today)}
+    sessions = ScheduledSession.objects.filter(athlete_id__in=athlete_ids, **in_range)
+    sets = LoggedSet.objects.filter(
+        athlete_id__in=athlete_ids,
+        performed_at__gte=_midnight(start),
+        performed_at__lt=_midnight(end + datetime.timedelta(days=1)),
+    )
+    figures = {team_id: Figures() for team_id in team_ids}
+    totals = (
+        sessions.filter(athlete__teams__in=team_ids)
+        .values("athlete__teams")
+        .annotate(
+            scheduled=Count("id", filter=Q(status__in=DUE)),
+            completed=Count("id", filter=Q(status=SessionStatus.COMPLETED)),
+            load=Coalesce(
+                Sum(
+                    F("session_rpe") * F("duration_minutes"),
+                    filter=Q(status=SessionStatus.COMPLETED),
+                    output_field=DecimalField(),
+                ),
+                Value(Decimal(0)),
+                output_field=DecimalField(),
+            ),
+        )
+        .order_by()
+    )
+    for row in totals:
+        item = figures[row["athlete__teams"]]
+        item.scheduled, item.completed = row["scheduled"], row["completed"]
+        item.session_load = float(row["load"])
+    members = (
+        Athlete.teams.through.objects.filter(team_id__in=team_ids, athlete_id__in=athlete_ids)
+        .filter(
+            Q(athlete_id__in=sessions.values("athlete_id"))
+            | Q(athlete_id__in=sets.values("athlete_id"))
+        )
+        .values_list("team_id", "athlete_id")
+    )
+    for team_id, athlete_id in members:
+        figures[team_id].athletes.add(athlete_id)
+    return figures
 
 
 def weekly_pain(

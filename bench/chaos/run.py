@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -345,7 +346,10 @@ def broker_down(args, env, folder, redis, broker, maintenance_url, today, check)
     down = 2 * args.requests
     check(counting.count == down, f"{counting.count} enqueue failures logged (expected {down})")
     waiting = Result.objects.filter(client_uuid__in=sent["/api/v1/results/"], evaluated_at=None)
-    print(f"    left for the sweep: {waiting.count()} results never evaluated")
+    print(
+        f"    not yet evaluated: {waiting.count()} results ({args.requests} queued while the "
+        f"broker was up, no worker running yet; {down} whose enqueue failed)"
+    )
 
     for path in (folder / "events").glob("*"):
         path.unlink()
@@ -491,6 +495,7 @@ def run_with_data(args, today, check) -> None:
             from django.test.utils import setup_test_environment
 
             setup_test_environment()  # the API test client's host; mail kept in memory
+            warnings.filterwarnings("ignore", "No directory at")  # no collectstatic here
             with connection.cursor() as cursor:
                 sweep_bench.load(cursor, args, today)
                 sizes = sweep_bench.counts(cursor)

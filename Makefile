@@ -1,4 +1,5 @@
-# Baseline: `make run` serves the app with demo data, `make test` runs ruff and the test suite.
+# Baseline: `make run` serves the app with demo data, `make test` runs ruff, `make security`
+# (bandit, pip-audit) and the test suite.
 # Both create .venv and install the pinned dependencies first. Without DATABASE_URL they start
 # an embedded Postgres under .data/; without REDIS_URL Celery uses a broker that needs no server.
 

@@ -66,7 +66,15 @@ def test_arguments_only_keeps_the_bare_view_to_compare_with():
 
 
 @pytest.mark.parametrize(
-    "argv", [["--only", "z"], ["--duration", "2"], ["--rate", "0"], ["--rate-users", "0"]]
+    "argv",
+    [
+        ["--only", "z"],
+        ["--duration", "2"],
+        ["--rate", "0"],
+        ["--rate-users", "0"],
+        ["--athletes", "100"],  # a team of 25 cannot fill a test day of 30
+        ["--pool", "600"],
+    ],
 )
 def test_arguments_refuse_what_cannot_run(argv, capsys):
     with pytest.raises(SystemExit):

@@ -119,6 +119,10 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--only: unknown scenario {', '.join(sorted(chosen - known))}")
     if args.duration < 5:
         parser.error("--duration: at least 5 seconds")
+    if args.athletes < 4 * BATCH_ROWS:
+        parser.error(f"--athletes: at least {4 * BATCH_ROWS} (four teams of {BATCH_ROWS})")
+    if not 1 <= args.pool <= args.athletes:
+        parser.error("--pool: between 1 and --athletes")
     if args.rate_users < 1 or args.rate <= 0:
         parser.error("--rate and --rate-users must be positive")
     args.scenarios = [s for s in SCENARIOS if not chosen or s.key in chosen or s.key == "a"]

@@ -414,7 +414,7 @@ def test_check_ins_do_not_add_queries_per_athlete(club, django_assert_num_querie
     assert report.pain_flags == 5
 
 
-# --- The coach's dashboard --------------------------------------------------------------------------
+# --- The coach's dashboard --------------------------------------------------------------------
 
 
 def test_dashboard_pain_section_shows_high_morning_pain_of_visible_athletes_only(

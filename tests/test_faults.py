@@ -4,20 +4,25 @@ restart under a running web process, and sets replayed concurrently. The machine
 and Postgres are never touched: each fault is tried on a server this test starts. The heavy
 versions (a worker killed mid-sweep, 10,000 replayed sets) are `make chaos`."""
 
+import datetime
 import threading
 import uuid
+from unittest import mock
 
 import psycopg
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from assessments import services
 from assessments.models import Flag, FlagKind, Result
 from assessments.sweep import chunk_sweep, sweep_ranges
+from assessments.tasks import evaluate_missed, evaluate_result
 from athletes.models import User
 from bench.chaos import faults
 from programs.models import LoggedSet
-from tests.factories import library
+from tests.factories import AthleteFactory, library
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -111,6 +116,36 @@ def test_with_the_broker_down_sets_and_results_are_stored_and_the_sweep_evaluate
     result.refresh_from_db()
     assert (result.passed, result.reasons) == (False, ["250 reps < 300"])
     assert Flag.objects.get(kind=FlagKind.BASELINE).result == result
+
+
+def test_results_whose_evaluation_was_lost_are_sent_again_minutes_later(
+    broker_down, head_coach, forward, back, ankling
+):
+    def record(athlete) -> Result:
+        body = {"athlete": athlete.id, "test": ankling.id, "trials": {"both": [250]}}
+        response = in_thread(lambda: client_for(head_coach).post("/api/v1/results/", body, "json"))
+        return Result.objects.get(pk=response.json()["id"])
+
+    five_minutes_ago = timezone.now() - datetime.timedelta(minutes=5)
+    lost, just_now = record(forward), record(back)
+    Result.objects.filter(pk=lost.pk).update(recorded_at=five_minutes_ago)
+    done, _ = services.result_record(
+        athlete=AthleteFactory(organisation=forward.organisation),
+        test=ankling,
+        trials={"both": [320]},
+        recorded_by=head_coach,
+    )
+    Result.objects.filter(pk=done.pk).update(
+        recorded_at=five_minutes_ago, evaluated_at=timezone.now()
+    )
+
+    with mock.patch.object(evaluate_result, "apply_async") as send:
+        sent = evaluate_missed()
+
+    assert sent == 1
+    send.assert_called_once()
+    assert send.call_args.kwargs["args"] == (lost.pk,)
+    assert just_now.evaluated_at is None  # not sent: its own message may still be on its way
 
 
 def test_a_broker_back_up_takes_the_next_publish(caplog, head_coach, forward, ankling):

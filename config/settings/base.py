@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     "webhook-retry-due": {"task": "webhooks.retry_due", "schedule": 60.0},
+    "evaluate-missed-results": {"task": "assessments.evaluate_missed", "schedule": 600.0},
     "nightly-idempotency-purge": {
         "task": "athletes.idempotency_records_purge",
         "schedule": crontab(hour=3, minute=15),

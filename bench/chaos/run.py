@@ -35,6 +35,7 @@ import logging
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -483,7 +484,7 @@ def run_with_data(args, today, check) -> None:
             )
             sweep_bench.recreate_database(maintenance_url)
             started = time.perf_counter()
-            faults.subprocess.run(
+            subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
                 cwd=ROOT, env=env, check=True,
             )  # fmt: skip

@@ -105,7 +105,6 @@ EXEMPT = {
     "invite_accept": "a signed, single-use invitation token, not an object id",
     "password_reset_confirm": "Django's signed password-reset token",
     "today_day": "a date, not an object id: the page shows only the logged-in athlete's own day",
-    "today_day": "a date, not an object id: the page shows only the logged-in athlete's own day",
 }
 
 # A body plausible enough for most writes, with our ids wherever a field names an object.

@@ -470,6 +470,11 @@ def purge_queue(redis_url: str) -> None:
 def main(argv: list[str]) -> int:
     args = arguments(argv)
     args.argv = argv
+    if not Path(sys.executable).with_name("locust").exists():
+        print(
+            "locust is not installed: run `make bench` (or pip install -r requirements/bench.txt)"
+        )
+        return 2
     scratch_url, maintenance_url = scratch_urls()
     work = Path(tempfile.mkdtemp(prefix="baseline-bench-api-"))
     env = {

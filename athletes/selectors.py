@@ -98,6 +98,31 @@ def athletes_visible_to(
     return athletes if include_archived else athletes.active()
 
 
+def sees_athlete(user: User, athlete: Athlete, *, include_archived: bool = False) -> bool:
+    """Whether `athlete` is in athletes_visible_to(user), decided in Python from the user's
+    memberships where it can be (the athlete themself, owners, physios) and by one query for a
+    coach. The same rule as `_athlete_scope`, for one athlete already loaded."""
+    if athlete.archived_at is not None and not include_archived:
+        return False
+    coached = False
+    for m in memberships_of(user):
+        if m.organisation_id != athlete.organisation_id:
+            continue
+        if m.role in (Role.OWNER, Role.PHYSIO):
+            return True
+        if m.role == Role.ATHLETE and athlete.user_id is not None and athlete.user_id == user.id:
+            return True
+        if m.role == Role.COACH:
+            coached = True
+    if not coached:
+        return False
+    return (
+        athletes_visible_to(user, organisation=athlete.organisation_id, include_archived=True)
+        .filter(pk=athlete.pk)
+        .exists()
+    )
+
+
 def athletes_writable_by(user: User, *, organisation=None) -> QuerySet[Athlete]:
     """Athletes whose profile, program and results the user may change (staff only)."""
     memberships = _restrict(memberships_of(user), organisation)

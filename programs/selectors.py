@@ -8,7 +8,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from athletes.models import STAFF_ROLES, User
-from athletes.selectors import athletes_visible_to, memberships_of
+from athletes.selectors import athletes_visible_to, memberships_of, sees_athlete
 
 from .models import (
     Assignment,
@@ -29,6 +29,19 @@ def exercises_visible_to(user: User, *, organisation=None) -> QuerySet[Exercise]
         memberships = [m for m in memberships if m.organisation_id == organisation_id]
     ids = [m.organisation_id for m in memberships]
     return Exercise.objects.filter(Q(organisation__isnull=True) | Q(organisation_id__in=ids))
+
+
+def sees_exercise(user: User, exercise: Exercise) -> bool:
+    """Whether `exercise` is in exercises_visible_to(user), for one exercise already loaded."""
+    if exercise.organisation_id is None:
+        return True
+    return any(m.organisation_id == exercise.organisation_id for m in memberships_of(user))
+
+
+def sees_session(user: User, session: ScheduledSession) -> bool:
+    """Whether `session` is in sessions_visible_to(user), for one session already loaded (its
+    athlete too, best with select_related)."""
+    return sees_athlete(user, session.athlete, include_archived=True)
 
 
 def exercises_writable_by(user: User, *, organisation=None) -> QuerySet[Exercise]:

@@ -7,14 +7,19 @@ answered with the stored original; the same UUID with other values is a 422.
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from athletes.selectors import athletes_visible_to
-from programs.api.serializers_programs import ScopedIdField
-from programs.models import LoadType, LoggedSet, ScheduledSession
+from athletes.models import Athlete
+from athletes.selectors import athletes_visible_to, sees_athlete
+from programs.api.serializers_programs import CheckedIdField
+from programs.models import Exercise, LoadType, LoggedSet, ScheduledSession
 from programs.selectors import (
     exercises_visible_to,
+    sees_exercise,
+    sees_session,
     session_prescriptions,
     sessions_visible_to,
 )
@@ -159,7 +164,20 @@ class SessionConflictSerializer(serializers.Serializer):
 # --- logged sets ---------------------------------------------------------------------------------
 
 
-class LoggedSetSerializer(serializers.ModelSerializer):
+class FieldsOnceMixin:
+    """A ModelSerializer works its fields out from the model for every instance. They never
+    change, so work them out once per class and hand each instance a copy."""
+
+    def get_fields(self):
+        cls = type(self)
+        fields = cls.__dict__.get("_fields_once")
+        if fields is None:
+            fields = super().get_fields()
+            cls._fields_once = fields
+        return copy.deepcopy(fields)
+
+
+class LoggedSetSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """One set an athlete did. Sets are not changed after logging; staff (and the athlete)
     may delete one."""
 
@@ -213,8 +231,10 @@ class LoggedSetResultSerializer(LoggedSetSerializer):
 class SetLogSerializer(serializers.Serializer):
     """One set to store. Give at least one of reps, seconds, contacts or metres."""
 
-    athlete = ScopedIdField(
+    athlete = CheckedIdField(
         scope=athletes_visible_to,
+        lookup=Athlete.objects.all,
+        visible=sees_athlete,
         required=False,
         help_text="Default: the requester's own athlete profile.",
     )
@@ -222,13 +242,17 @@ class SetLogSerializer(serializers.Serializer):
         help_text="Made on the device (e.g. crypto.randomUUID()): sending it again stores "
         "nothing new."
     )
-    session = ScopedIdField(
+    session = CheckedIdField(
         scope=sessions_visible_to,
+        lookup=lambda: ScheduledSession.objects.select_related("athlete"),
+        visible=sees_session,
         required=False,
         allow_null=True,
         help_text="The athlete's scheduled session; empty for an ad hoc set.",
     )
-    exercise = ScopedIdField(scope=exercises_visible_to)
+    exercise = CheckedIdField(
+        scope=exercises_visible_to, lookup=Exercise.objects.all, visible=sees_exercise
+    )
     set_number = serializers.IntegerField(min_value=1, max_value=100, default=1)
     side = serializers.ChoiceField(
         choices=[("left", "Left"), ("right", "Right"), ("both", "Both")],

@@ -7,10 +7,11 @@ keyed by their path, e.g. `sessions[0].prescriptions[1].target_min`, and nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -46,6 +47,31 @@ PRESCRIPTION_WRITE_FIELDS = PRESCRIPTION_FIELDS  # what the service accepts
 @extend_schema_field(OpenApiTypes.INT)
 class ScopedIdField(ScopedPrimaryKeyRelatedField):
     """A scoped primary key in a plain (non-model) serializer, documented as an integer."""
+
+
+class CheckedIdField(ScopedIdField):
+    """A ScopedIdField for hot paths: the row is read by its primary key alone (from `lookup`,
+    which may select related rows) and kept only if `visible(user, row)`, a predicate that
+    answers as `scope(user)` would. No scoped queryset is built for one id; anything out of scope
+    is "Invalid pk", as before."""
+
+    def __init__(self, *, lookup: Callable, visible: Callable, **kwargs):
+        self.lookup = lookup
+        self.visible = visible
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            if isinstance(data, bool):
+                raise TypeError
+            row = self.lookup().get(pk=data)
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist", pk_value=data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not self.visible(request_user(self), row):
+            self.fail("does_not_exist", pk_value=data)
+        return row
 
 
 # --- error paths ---------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import datetime
 import hashlib
 import json
 import uuid
+from contextlib import nullcontext
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from athletes.models import Athlete, User
@@ -151,8 +152,11 @@ def set_log(
         validate_unique=False,
         validate_constraints=False,
     )
+    # Inside a transaction a savepoint keeps a lost race (the unique constraint) from aborting
+    # it; outside one (a single set from the API) the INSERT is atomic by itself, and a BEGIN
+    # and COMMIT would only add two round trips.
     try:
-        with transaction.atomic():
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             logged.save(force_insert=True)
     except IntegrityError as error:
         if UUID_CONSTRAINT not in str(error):

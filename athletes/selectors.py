@@ -98,23 +98,29 @@ def athletes_visible_to(
     return athletes if include_archived else athletes.active()
 
 
+def role_in_organisation(user: User, organisation_id: int | None) -> str | None:
+    """The user's role in one organisation: from the cached memberships when they are loaded,
+    else one single-row query (no organisations, no teams)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, _CACHE, None) is not None:
+        return role_in(user, organisation_id)
+    roles = Membership.objects.filter(user_id=user.id, organisation_id=organisation_id)
+    return roles.order_by().values_list("role", flat=True).first()  # one per organisation
+
+
 def sees_athlete(user: User, athlete: Athlete, *, include_archived: bool = False) -> bool:
-    """Whether `athlete` is in athletes_visible_to(user), decided in Python from the user's
-    memberships where it can be (the athlete themself, owners, physios) and by one query for a
-    coach. The same rule as `_athlete_scope`, for one athlete already loaded."""
+    """Whether `athlete` is in athletes_visible_to(user), for one athlete already loaded: the
+    same rule as `_athlete_scope`, decided from the user's role in the athlete's organisation
+    (the athlete themself, owners, physios) and by one more query for a coach."""
     if athlete.archived_at is not None and not include_archived:
         return False
-    coached = False
-    for m in memberships_of(user):
-        if m.organisation_id != athlete.organisation_id:
-            continue
-        if m.role in (Role.OWNER, Role.PHYSIO):
-            return True
-        if m.role == Role.ATHLETE and athlete.user_id is not None and athlete.user_id == user.id:
-            return True
-        if m.role == Role.COACH:
-            coached = True
-    if not coached:
+    role = role_in_organisation(user, athlete.organisation_id)
+    if role in (Role.OWNER, Role.PHYSIO):
+        return True
+    if role == Role.ATHLETE:
+        return athlete.user_id is not None and athlete.user_id == user.id
+    if role != Role.COACH:
         return False
     return (
         athletes_visible_to(user, organisation=athlete.organisation_id, include_archived=True)

@@ -233,7 +233,7 @@ class SetLogSerializer(serializers.Serializer):
 
     athlete = CheckedIdField(
         scope=athletes_visible_to,
-        lookup=Athlete.objects.all,
+        lookup=lambda: Athlete.objects.all(),
         visible=sees_athlete,
         required=False,
         help_text="Default: the requester's own athlete profile.",
@@ -251,7 +251,7 @@ class SetLogSerializer(serializers.Serializer):
         help_text="The athlete's scheduled session; empty for an ad hoc set.",
     )
     exercise = CheckedIdField(
-        scope=exercises_visible_to, lookup=Exercise.objects.all, visible=sees_exercise
+        scope=exercises_visible_to, lookup=lambda: Exercise.objects.all(), visible=sees_exercise
     )
     set_number = serializers.IntegerField(min_value=1, max_value=100, default=1)
     side = serializers.ChoiceField(

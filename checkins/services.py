@@ -14,8 +14,6 @@ leave one check-in with the last values and every submission accounted for.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -24,41 +22,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from athletes.models import Athlete, User
-from athletes.selectors import athletes_writable_by
+from programs.services.logging import IdempotencyConflict, fingerprint
+from programs.services.logging import may_log_for as may_check_in_for
 
 from .models import VALUE_FIELDS, CheckIn, CheckInSubmission
 
+# A replay is told apart from a conflict, and who may write for an athlete decided, exactly as
+# for logged sets (programs.services.logging).
+__all__ = ["IdempotencyConflict", "checkin_record", "may_check_in_for"]
+
 MAX_DAYS_BACK = 14  # an offline phone may send a check-in days later, not months
-
-
-class IdempotencyConflict(Exception):
-    """The same client UUID was sent before with different content."""
-
-    def __init__(self, original: CheckIn):
-        self.original = original
-        super().__init__("This client_uuid was already used with different values.")
-
-
-def may_check_in_for(user: User, athlete: Athlete) -> bool:
-    """The athlete themself, or staff who may change the athlete."""
-    if athlete.user_id and athlete.user_id == user.id:
-        return True
-    return (
-        athletes_writable_by(user, organisation=athlete.organisation_id)
-        .filter(pk=athlete.pk)
-        .exists()
-    )
-
-
-def _normal(value):
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return value
-    return format(Decimal(str(value)).normalize(), "f")
-
-
-def fingerprint(content: dict) -> str:
-    canonical = json.dumps({k: _normal(v) for k, v in sorted(content.items())}, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _validated(

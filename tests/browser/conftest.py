@@ -19,8 +19,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from programs import services
 from tests.conftest import PASSWORD
+from tests.factories import program
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -202,3 +205,32 @@ def login(page, email: str, password: str = PASSWORD, *, next: str = "") -> None
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+@pytest.fixture
+def session(club, forward, head_coach, athlete_user):
+    """The phone tests' athlete: a session every day of the week, today's included: bent-knee heel
+    raises each side (3 × 10–12) and the ankling drill (3 × 2:00)."""
+    today = timezone.localdate()
+    template = program(
+        club,
+        sessions={
+            "Calf A": [
+                (
+                    "bent-knee-heel-raise",
+                    {"sets": 3, "target_min": 10, "target_max": 12, "per_side": True},
+                ),
+                ("ankling-drill", {"sets": 3, "target_min": 120}),
+            ]
+        },
+    )
+    [assignment] = services.program_assign(
+        template=template,
+        assigned_by=head_coach,
+        athletes=[forward],
+        start_date=today,
+        sessions_per_week=7,
+        weekdays=[],
+        min_gap_hours=0,
+    )
+    return assignment.sessions.get(date=today)

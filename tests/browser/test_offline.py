@@ -9,10 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from checkins.models import CheckIn
-from programs import services
 from programs.models import LoggedSet
 from tests.browser.conftest import login, shot
-from tests.factories import program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,34 +49,6 @@ QUEUE_A_BAD_SET = """([url, user]) => new Promise((resolve, reject) => {
     store.transaction.oncomplete = () => resolve();
   };
 })"""
-
-
-@pytest.fixture
-def session(club, forward, head_coach, athlete_user):
-    """Today's session (and one every day of the week): heel raises each side, the ankling drill."""
-    today = timezone.localdate()
-    template = program(
-        club,
-        sessions={
-            "Calf A": [
-                (
-                    "bent-knee-heel-raise",
-                    {"sets": 3, "target_min": 10, "target_max": 12, "per_side": True},
-                ),
-                ("ankling-drill", {"sets": 3, "target_min": 120}),
-            ]
-        },
-    )
-    [assignment] = services.program_assign(
-        template=template,
-        assigned_by=head_coach,
-        athletes=[forward],
-        start_date=today,
-        sessions_per_week=7,
-        weekdays=[],
-        min_gap_hours=0,
-    )
-    return assignment.sessions.get(date=today)
 
 
 def open_today_online(page, athlete_user):

@@ -3,43 +3,12 @@ countdown runs to zero (Playwright's clock fast-forwards it) and fills the secon
 counter's taps fill the reps and the saved set has them on the server."""
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from programs import services
 from programs.models import LoggedSet
 from tests.browser.conftest import login, shot
-from tests.factories import program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def session(club, forward, head_coach, athlete_user):
-    """Today's session: bent-knee heel raises (reps, each side) and the ankling drill (3 × 2:00)."""
-    today = timezone.localdate()
-    template = program(
-        club,
-        sessions={
-            "Calf A": [
-                (
-                    "bent-knee-heel-raise",
-                    {"sets": 3, "target_min": 10, "target_max": 12, "per_side": True},
-                ),
-                ("ankling-drill", {"sets": 3, "target_min": 120}),
-            ]
-        },
-    )
-    [assignment] = services.program_assign(
-        template=template,
-        assigned_by=head_coach,
-        athletes=[forward],
-        start_date=today,
-        sessions_per_week=7,
-        weekdays=[],
-        min_gap_hours=0,
-    )
-    return assignment.sessions.get(date=today)
 
 
 def stop_the_clock(page):

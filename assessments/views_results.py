@@ -303,6 +303,16 @@ def test_day_detail(request, pk: int):
 def _render_row(request, membership, test_day, row, status=200, *, announce=True):
     if is_htmx(request):
         context = {"row": row, "test_day": test_day, "test": test_day.test, "announce": announce}
+        if announce:  # the grid's "N of M saved." line follows the row just saved
+            athletes = _grid_athletes(request, membership, test_day)
+            results = results_visible_to(request.user, organisation=membership.organisation)
+            context["progress"] = {
+                "saved": results.filter(test_day=test_day, athlete__in=athletes)
+                .values("athlete")
+                .distinct()
+                .count(),
+                "total": athletes.count(),
+            }
         response = render(request, "assessments/_grid_row.html", context, status=status)
     elif status == 200:
         url = reverse("test_day_detail", args=[test_day.pk])

@@ -6,6 +6,7 @@ themself, the outsider nothing of the club.
 """
 
 import datetime
+import re
 import uuid
 from decimal import Decimal
 
@@ -171,6 +172,20 @@ def test_saving_a_grid_row_stores_one_result_and_shows_fail_at_once(
     assert "240 reps &lt; 300" in row
     assert 'hx-swap-oob="true"' in row
     assert "<html" not in row
+
+
+def test_saving_a_row_updates_the_grids_saved_count(client, head_coach, forwards, forward, ankling):
+    test_day = new_test_day(forwards, ankling, head_coach)
+    grid = login(client, head_coach).get(reverse("test_day_detail", args=[test_day.pk]))
+    total = re.search(r'<p id="grid-saved" class="muted">0 of (\d+) saved.</p>', html(grid))[1]
+
+    response = client.post(
+        row_url(test_day, forward), {"both_1": "240", "client_uuid": str(uuid.uuid4())}, **HTMX
+    )
+
+    assert f'<p id="grid-saved" class="muted" hx-swap-oob="true">1 of {total} saved.</p>' in html(
+        response
+    )
 
 
 def test_a_passing_row_shows_pass(client, physio, forwards, forward, ankling):

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from celery.schedules import crontab
 
-from config.env import env_database, env_decimal, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_database, env_decimal, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("BASELINE_DATA_DIR", str(BASE_DIR / ".data")))
@@ -84,6 +84,10 @@ DATABASE_OPTIONS = {
     "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
     # A connection that died with a Postgres restart is replaced, not reused.
     "CONN_HEALTH_CHECKS": True,
+    # The few hot statements of the API (config/db.py prepared_cursor) are prepared once per
+    # connection; DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep them
+    # (PgBouncer before 1.21 in transaction mode). The ORM's own queries are never prepared.
+    "OPTIONS": {"prepare_threshold": 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None},
 }
 DATABASES = {"default": {**env_database("DATABASE_URL", EMBEDDED_DATABASE_URL), **DATABASE_OPTIONS}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

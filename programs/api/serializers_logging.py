@@ -216,6 +216,16 @@ class LoggedSetSerializer(FieldsOnceMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @classmethod
+    def represent(cls, logged: LoggedSet) -> dict:
+        """What `cls(logged).data` gives, from one instance of the serializer kept per class
+        (showing a set reads nothing from the serializer but its fields)."""
+        shared = cls.__dict__.get("_shared")
+        if shared is None:
+            shared = cls()
+            cls._shared = shared
+        return shared.to_representation(logged)
+
 
 class LoggedSetResultSerializer(LoggedSetSerializer):
     created = serializers.SerializerMethodField(help_text="False: a replay of a stored set.")

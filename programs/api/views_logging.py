@@ -32,6 +32,7 @@ from programs.selectors import sessions_visible_to, sets_visible_to
 from programs.services.logging import may_log_for, set_delete
 
 from .filters_programs import LoggedSetFilter, ScheduledSessionFilter, TiebreakOrderingFilter
+from .own_sets import own_set_lane, own_set_logged
 from .serializers_logging import (
     CONFLICT,
     LoggedSetResultSerializer,
@@ -200,6 +201,14 @@ class LoggedSetViewSet(
     ordering = ["-performed_at", "-id"]
     write_denied = "Only the athlete and their staff may delete their sets."
 
+    def dispatch(self, request, *args, **kwargs):
+        if self.action_map.get(request.method.lower()) == "create":
+            lane = own_set_lane(request, self)  # a set of one's own with a personal token
+            if lane is not None:
+                self.response = lane
+                return lane
+        return super().dispatch(request, *args, **kwargs)
+
     def get_queryset(self):
         return sets_visible_to(self.request.user).select_related("exercise")
 
@@ -250,6 +259,9 @@ class LoggedSetViewSet(
     def create(self, request: Request, *args, **kwargs) -> Response:
         if isinstance(request.data, list):
             return self._create_many(request.data)
+        stored = own_set_logged(request.user, request.data)  # the common case, in two statements
+        if stored is not None:
+            return Response(stored, status=status.HTTP_201_CREATED)
         body = SetLogSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         try:

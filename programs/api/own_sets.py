@@ -1,0 +1,106 @@
+"""POST /api/v1/sets/ for the common case: one set of the requester's own (see
+programs.services.own_sets).
+
+The body is checked by the very fields of SetLogSerializer, built once, so a value is accepted,
+converted and defaulted exactly as the full path would; the ids are looked up by the service in
+one statement instead of one query each. Anything this path does not settle on its own (a value
+a field refuses, an id it cannot place, a replay) answers None, and the view goes the full way,
+which gives the answer and the error as before.
+
+`own_set_lane` goes further for the busiest caller, a phone or device with a personal
+read-write token: it authenticates with the same ApiTokenAuthentication, counts the request in
+the same throttles and answers with the same JSON, without building DRF's request, negotiation
+and response around it (on this endpoint that framing cost more than the work). A request it
+does not fully settle (no such token, throttled, an Idempotency-Key, another content type, or
+anything own_set_logged declines) goes to the view as if the lane were not there.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+from django.http import HttpRequest, HttpResponse
+from rest_framework import exceptions, serializers
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils import json
+
+from athletes.api.authentication import ApiTokenAuthentication
+from programs.services.own_sets import own_set_log
+
+from .serializers_logging import LoggedSetSerializer, SetLogSerializer
+
+ID_FIELDS = ("athlete", "session", "exercise")
+
+
+@functools.cache
+def _value_fields() -> dict[str, serializers.Field]:
+    """SetLogSerializer's fields but the ids, bound once to a serializer of their own."""
+    fields = SetLogSerializer().fields
+    return {name: field for name, field in fields.items() if name not in ID_FIELDS}
+
+
+def _an_id(value) -> bool:
+    return type(value) is int and value > 0
+
+
+def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
+    """The 201 of a set logged with a personal token, or None for the view to answer.
+    `view` is the LoggedSetViewSet instance (its throttles and allowed methods)."""
+    meta = request.META
+    if request.method != "POST" or "HTTP_IDEMPOTENCY_KEY" in meta:
+        return None
+    if request.content_type != "application/json" or "html" in meta.get("HTTP_ACCEPT", ""):
+        return None
+    parts = meta.get("HTTP_AUTHORIZATION", "").split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    try:
+        user, token = ApiTokenAuthentication().authenticate_token(request, parts[1])
+    except (exceptions.AuthenticationFailed, exceptions.PermissionDenied):
+        return None
+    # What the throttles read of a DRF request: the user and the token.
+    seen = SimpleNamespace(user=user, auth=token, META=meta, method=request.method)
+    if not all(throttle.allow_request(seen, view) for throttle in view.get_throttles()):
+        return None
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return None
+    stored = own_set_logged(user, data)
+    if stored is None:
+        return None
+    body = JSONRenderer().render(stored)
+    response = HttpResponse(body, content_type="application/json", status=201)
+    response["Allow"] = ", ".join(view.allowed_methods)
+    response["Vary"] = "Accept"
+    return response
+
+
+def own_set_logged(user, data) -> dict | None:
+    """The stored set, as LoggedSetSerializer shows it, or None for the full path."""
+    if not isinstance(data, dict) or not user.is_authenticated:
+        return None
+    exercise, session, athlete = data.get("exercise"), data.get("session"), data.get("athlete")
+    if not _an_id(exercise):
+        return None
+    if not (session is None or _an_id(session)) or not ("athlete" not in data or _an_id(athlete)):
+        return None
+    values = {}
+    for name, field in _value_fields().items():
+        try:
+            if name in data:
+                value = field.run_validation(data[name])
+            elif field.required:
+                return None
+            else:
+                value = field.get_default()
+        except serializers.SkipField:
+            continue
+        except serializers.ValidationError:
+            return None
+        values[name] = value
+    logged = own_set_log(
+        user=user, exercise_id=exercise, session_id=session, athlete_id=athlete, **values
+    )
+    return None if logged is None else LoggedSetSerializer.represent(logged)

@@ -1,0 +1,156 @@
+"""The hot path of set logging: an athlete stores a set of their own.
+
+Most sets arrive like this: the athlete's own token or login, a session of their own (or none),
+an exercise of their club's library, a fresh client UUID. `own_set_log` stores such a set with
+two statements, one that finds the athlete, the session and the exercise together and one INSERT
+that does nothing on a replay, where `set_log` spends five ORM lookups and an insert.
+
+It answers None for everything else: staff logging for an athlete, a session or exercise out of
+reach, a client UUID stored before, values the model refuses. The caller then takes the full
+path (`set_log`), which decides those cases and words their errors. So this path never decides
+differently from `set_log`; it only stores what `set_log` would store: the same row, with the
+same fingerprint, so a replay through either path finds it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import uuid
+from contextlib import nullcontext
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from athletes.models import Role, User
+from config.db import prepared_cursor
+
+from ..models import Exercise, LoadType, LoggedSet, ScheduledSession
+from ..progression import tempo_seconds
+from .logging import SET_FIELDS, UUID_CONSTRAINT, _check_load, fingerprint
+
+# Roles whose own athlete profile may log for itself (a coach's goes the full path).
+SELF_LOGGING_ROLES = [Role.ATHLETE, Role.OWNER, Role.PHYSIO]
+MEASURES = ("reps", "seconds", "contacts", "metres")
+
+
+def own_set_log(
+    *,
+    user: User,
+    client_uuid: uuid.UUID,
+    exercise_id: int,
+    session_id: int | None = None,
+    athlete_id: int | None = None,
+    performed_at: datetime.datetime | None = None,
+    **values,
+) -> LoggedSet | None:
+    """Store a set of the user's own athlete profile (their first active one, as
+    `athlete_profile_of`), or answer None to send the request the full way. `values` are
+    SET_FIELDS already checked as the API checks them; `athlete_id`, when given, must be that
+    profile. The stored set carries its exercise (with the name) for the response."""
+    now = timezone.now()
+    if performed_at is not None and performed_at > now + datetime.timedelta(days=1):
+        return None
+    if not any(values.get(field) is not None for field in MEASURES):
+        return None
+    if _check_load(values.get("load_type", LoadType.NONE), values.get("load_value")):
+        return None
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            LOOKUP,
+            {
+                "user": user.id,
+                "roles": SELF_LOGGING_ROLES,
+                "exercise": exercise_id,
+                "session": session_id,
+            },
+        )
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    own_athlete, found_session, plan, exercise_name = found
+    if athlete_id is not None and athlete_id != own_athlete:
+        return None
+    if session_id is not None and found_session is None:
+        return None
+    content = {
+        "exercise": exercise_id,
+        "session": session_id,
+        **{field: values.get(field) for field in SET_FIELDS},
+    }
+    content["load_type"] = content["load_type"] or LoadType.NONE
+    plan = ScheduledSession._meta.get_field("plan").from_db_value(plan, None, connection)
+    item = next((i for i in plan or () if i.get("exercise_id") == exercise_id), None)
+    logged = LoggedSet(
+        athlete_id=own_athlete,
+        client_uuid=client_uuid,
+        session_id=session_id,
+        exercise=Exercise(id=exercise_id, name=exercise_name),
+        performed_at=performed_at or now,
+        logged_by=user,
+        fingerprint=fingerprint(content),
+        rep_seconds=tempo_seconds(item["tempo"]) if item and item.get("tempo") else None,
+        created_at=now,
+        **{k: v for k, v in values.items() if v is not None},
+    )
+    try:
+        logged.full_clean(
+            exclude=["client_uuid", "logged_by", "athlete", "exercise", "session"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError:
+        return None
+    sql, fields = _insert_sql()
+    params = [f.get_db_prep_save(getattr(logged, f.attname), connection) for f in fields]
+    # A savepoint only inside a transaction, so a refused row cannot abort it.
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with savepoint, prepared_cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted = cursor.fetchone()
+    except IntegrityError:
+        return None
+    if inserted is None:  # the client UUID was stored before: a replay or a conflict
+        return None
+    logged.pk = inserted[0]
+    logged._state.adding = False
+    return logged
+
+
+# The user's first active athlete profile (as athlete_profile_of picks it), where their role in
+# its club lets it log for itself; the exercise when it is global or that club's; the session
+# when it is that athlete's.
+LOOKUP = """
+    SELECT own.id, s.id, s.plan, e.name
+    FROM (
+        SELECT id, organisation_id FROM athletes_athlete
+        WHERE user_id = %(user)s AND archived_at IS NULL
+        ORDER BY id LIMIT 1
+    ) own
+    JOIN athletes_membership m
+        ON m.user_id = %(user)s AND m.organisation_id = own.organisation_id
+        AND m.role = ANY(%(roles)s)
+    JOIN programs_exercise e
+        ON e.id = %(exercise)s
+        AND (e.organisation_id IS NULL OR e.organisation_id = own.organisation_id)
+    LEFT JOIN programs_scheduledsession s ON s.id = %(session)s AND s.athlete_id = own.id
+    LIMIT 1
+"""
+
+
+@functools.cache
+def _insert_sql() -> tuple[str, list]:
+    """INSERT of every column but the id, doing nothing when the client UUID is taken."""
+    fields = [f for f in LoggedSet._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Identifiers from the model, quoted; the values are parameters.
+    sql = (
+        f"INSERT INTO {quote(LoggedSet._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({placeholders}) ON CONFLICT ON CONSTRAINT {quote(UUID_CONSTRAINT)} DO NOTHING "
+        "RETURNING id"
+    )
+    return sql, fields

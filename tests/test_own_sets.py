@@ -249,3 +249,16 @@ def test_a_prepared_statement_raises_djangos_errors_and_is_counted(forward, rais
             [forward.id, uuid.uuid4(), raise_.id, athlete_user.id],
         )  # no measure: the check constraint refuses it
     assert len(queries) == 1 and "INSERT INTO programs_loggedset" in queries[0]["sql"]
+
+
+def test_the_lane_works_with_prepared_statements_turned_off(phone, raise_):
+    connection.ensure_connection()
+    raw = connection.connection
+    kept, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        response = phone.post(SETS, a_set(raise_), format="json")
+    finally:
+        raw.prepare_threshold = kept
+
+    assert response.status_code == 201, response.content
+    assert LoggedSet.objects.filter(pk=response.json()["id"]).exists()

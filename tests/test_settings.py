@@ -69,3 +69,12 @@ def test_production_never_runs_in_debug_or_loads_demo_data():
 
     assert result.returncode != 0
     assert "never loaded with production settings" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "threshold"), [(None, "5"), ("false", "None")])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(value, threshold):
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = run_manage({**PRODUCTION, "DATABASE_PREPARED_STATEMENTS": value}, "shell", "-c", show)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{{'prepare_threshold': {threshold}}}"

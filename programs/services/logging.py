@@ -38,6 +38,7 @@ SET_FIELDS = (
     "pain",
     "notes",
 )
+MEASURES = ("reps", "seconds", "contacts", "metres")
 UUID_CONSTRAINT = "logged_set_client_uuid_once_per_athlete"
 
 
@@ -72,7 +73,7 @@ def fingerprint(content: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _check_load(load_type: str, load_value) -> dict:
+def load_refusals(load_type: str, load_value) -> dict:
     if load_type not in LoadType.values:
         return {"load_type": f"Load is given in {', '.join(LoadType.values)}, not {load_type!r}."}
     if load_type in (LoadType.NONE, LoadType.BODYWEIGHT):
@@ -86,10 +87,30 @@ def _check_load(load_type: str, load_value) -> dict:
     return {}
 
 
-def _plan_item(session: ScheduledSession | None, exercise: Exercise) -> dict | None:
-    if session is None:
-        return None
-    return next((i for i in session.plan if i["exercise_id"] == exercise.id), None)
+def rep_seconds_of(plan: list | None, exercise_id: int) -> int | None:
+    """Seconds per rep of the exercise from the session's plan (its tempo), if it has one."""
+    item = next((i for i in plan or () if i.get("exercise_id") == exercise_id), None)
+    return tempo_seconds(item["tempo"]) if item and item.get("tempo") else None
+
+
+def set_fingerprint(exercise_id: int, session_id: int | None, values: dict) -> str:
+    """What a replay must match: the exercise, the session and the set's values."""
+    content = {
+        "exercise": exercise_id,
+        "session": session_id,
+        **{field: values.get(field) for field in SET_FIELDS},
+    }
+    content["load_type"] = content["load_type"] or LoadType.NONE
+    return fingerprint(content)
+
+
+def too_late(performed_at: datetime.datetime | None, now: datetime.datetime) -> bool:
+    """A set cannot be logged for more than a day ahead (a phone's clock may be off)."""
+    return performed_at is not None and performed_at > now + datetime.timedelta(days=1)
+
+
+def has_a_measure(values: dict) -> bool:
+    return any(values.get(field) is not None for field in MEASURES)
 
 
 def set_log(
@@ -113,23 +134,16 @@ def set_log(
         client_uuid = uuid.UUID(str(client_uuid))
     except ValueError:
         errors["client_uuid"] = "Send a UUID made on the device, e.g. from crypto.randomUUID()."
-    if performed_at is not None and performed_at > timezone.now() + datetime.timedelta(days=1):
+    if too_late(performed_at, timezone.now()):
         errors["performed_at"] = "A set cannot be logged in the future."
     if session is not None and session.athlete_id != athlete.id:
         errors["session"] = "That session is not one of this athlete's."
     if exercise.organisation_id not in (None, athlete.organisation_id):
         errors["exercise"] = "Choose an exercise from the club's library."
-    errors.update(_check_load(values.get("load_type", LoadType.NONE), values.get("load_value")))
+    errors.update(load_refusals(values.get("load_type", LoadType.NONE), values.get("load_value")))
     if errors:
         raise ValidationError(errors)
 
-    content = {
-        "exercise": exercise.id,
-        "session": session.id if session else None,
-        **{field: values.get(field) for field in SET_FIELDS},
-    }
-    content["load_type"] = content["load_type"] or LoadType.NONE
-    item = _plan_item(session, exercise)
     logged = LoggedSet(
         athlete=athlete,
         client_uuid=client_uuid,
@@ -137,11 +151,11 @@ def set_log(
         exercise=exercise,
         performed_at=performed_at or timezone.now(),
         logged_by=logged_by,
-        fingerprint=fingerprint(content),
-        rep_seconds=tempo_seconds(item["tempo"]) if item else None,
+        fingerprint=set_fingerprint(exercise.id, session.id if session else None, values),
+        rep_seconds=rep_seconds_of(session.plan, exercise.id) if session else None,
         **{k: v for k, v in values.items() if v is not None},
     )
-    if not any(getattr(logged, f) is not None for f in ("reps", "seconds", "contacts", "metres")):
+    if not has_a_measure(values):
         raise ValidationError(
             {exercise.measurement: "Give the reps, seconds, foot contacts or metres done."}
         )

@@ -27,12 +27,17 @@ from athletes.models import Role, User
 from config.db import prepared_cursor
 
 from ..models import Exercise, LoadType, LoggedSet, ScheduledSession
-from ..progression import tempo_seconds
-from .logging import SET_FIELDS, UUID_CONSTRAINT, _check_load, fingerprint
+from .logging import (
+    UUID_CONSTRAINT,
+    has_a_measure,
+    load_refusals,
+    rep_seconds_of,
+    set_fingerprint,
+    too_late,
+)
 
 # Roles whose own athlete profile may log for itself (a coach's goes the full path).
 SELF_LOGGING_ROLES = [Role.ATHLETE, Role.OWNER, Role.PHYSIO]
-MEASURES = ("reps", "seconds", "contacts", "metres")
 
 
 def own_set_log(
@@ -50,11 +55,9 @@ def own_set_log(
     SET_FIELDS already checked as the API checks them; `athlete_id`, when given, must be that
     profile. The stored set carries its exercise (with the name) for the response."""
     now = timezone.now()
-    if performed_at is not None and performed_at > now + datetime.timedelta(days=1):
+    if too_late(performed_at, now) or not has_a_measure(values):
         return None
-    if not any(values.get(field) is not None for field in MEASURES):
-        return None
-    if _check_load(values.get("load_type", LoadType.NONE), values.get("load_value")):
+    if load_refusals(values.get("load_type", LoadType.NONE), values.get("load_value")):
         return None
     with prepared_cursor() as cursor:
         cursor.execute(
@@ -74,14 +77,7 @@ def own_set_log(
         return None
     if session_id is not None and found_session is None:
         return None
-    content = {
-        "exercise": exercise_id,
-        "session": session_id,
-        **{field: values.get(field) for field in SET_FIELDS},
-    }
-    content["load_type"] = content["load_type"] or LoadType.NONE
     plan = ScheduledSession._meta.get_field("plan").from_db_value(plan, None, connection)
-    item = next((i for i in plan or () if i.get("exercise_id") == exercise_id), None)
     logged = LoggedSet(
         athlete_id=own_athlete,
         client_uuid=client_uuid,
@@ -89,8 +85,8 @@ def own_set_log(
         exercise=Exercise(id=exercise_id, name=exercise_name),
         performed_at=performed_at or now,
         logged_by=user,
-        fingerprint=fingerprint(content),
-        rep_seconds=tempo_seconds(item["tempo"]) if item and item.get("tempo") else None,
+        fingerprint=set_fingerprint(exercise_id, session_id, values),
+        rep_seconds=rep_seconds_of(plan, exercise_id),
         created_at=now,
         **{k: v for k, v in values.items() if v is not None},
     )

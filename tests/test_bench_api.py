@@ -3,6 +3,7 @@ benchmark's settings turn it on, and bench/api/run.py's arguments, locust comman
 table and target checks."""
 
 import importlib
+import random
 
 import pytest
 from django.test import RequestFactory, override_settings
@@ -125,3 +126,34 @@ def test_verdicts_name_each_target_and_whether_it_was_met():
         "(b) p95 80 ms at 149 req/s (asked 150), target < 75 ms": False,
         "errors 2, target 0": False,
     }
+
+
+def test_the_fixed_rate_users_start_at_random_moments_averaging_the_rate(monkeypatch):
+    from types import SimpleNamespace
+
+    from bench.api.pacing import poisson_throughput
+
+    clock = [100.0]
+    monkeypatch.setattr("bench.api.pacing.time.monotonic", lambda: clock[0])
+    random.seed(7)
+    wait = poisson_throughput(5.0)
+    users = [SimpleNamespace() for _ in range(30)]
+
+    first = [wait(user) for user in users]  # all start together, then spread out
+    assert len(set(first)) == 30
+    gaps = []
+    user = users[0]
+    for _ in range(4000):
+        gap = wait(user)
+        clock[0] += gap  # the answer came at once: the next start is the whole gap away
+        gaps.append(gap)
+    assert 0.19 < sum(gaps) / len(gaps) < 0.21  # 5 a second on average
+    assert max(gaps) > 0.6 and min(gaps) < 0.01  # random, not evenly spaced
+
+    clock[0] += 10  # a user 10 s behind (slow answers) does not fire 50 requests to catch up
+    immediate = 0
+    for _ in range(20):
+        gap = wait(user)
+        immediate += gap == 0
+        clock[0] += gap
+    assert immediate <= 5  # (catching up would be about 50)

@@ -1,8 +1,9 @@
 """The load of bench/api/run.py: one user class per scenario, run with `locust --headless`.
 
 BENCH_API_DATA names the JSON file run.py wrote (tokens, session cookies, ids). With
-BENCH_RATE_PER_USER each user sends that many requests a second (constant throughput: the
-fixed-rate run); without it each user sends its next request as soon as the last is answered.
+BENCH_RATE_PER_USER each user sends that many requests a second on average, at random moments
+(a Poisson process, as from independent phones; the fixed-rate run); without it each user sends
+its next request as soon as the last is answered.
 Every request carries X-Forwarded-Proto: https, as the TLS proxy in front of gunicorn would.
 """
 
@@ -15,7 +16,9 @@ import random
 import uuid
 from pathlib import Path
 
-from locust import FastHttpUser, constant, constant_throughput, task
+from locust import FastHttpUser, constant, task
+
+from bench.api.pacing import poisson_throughput
 
 DATA = (
     json.loads(Path(os.environ["BENCH_API_DATA"]).read_text())
@@ -28,7 +31,7 @@ PROXY = {"X-Forwarded-Proto": "https"}
 
 class BenchUser(FastHttpUser):
     abstract = True
-    wait_time = constant_throughput(RATE) if RATE else constant(0)
+    wait_time = poisson_throughput(RATE) if RATE else constant(0)
 
 
 class Ping(BenchUser):

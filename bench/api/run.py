@@ -20,8 +20,10 @@
    answered: (a) the bare view, (c) an athlete's today page, (d) the head coach's dashboard of
    500 athletes, (e) a test day of 30 results in one API call, (b) an athlete logs a set through
    the API with a Bearer token and a fresh client UUID; then (b) again at a fixed `--rate`
-   requests a second. Prints requests/s, p50/p95/p99 (ms), errors and each scenario's
-   throughput as a share of (a)'s, checks the targets and writes the figures to `--output`.
+   requests a second from `--rate-users` users, each starting its requests at random moments
+   (bench/api/pacing.py: a Poisson process, as from independent phones). Prints requests/s,
+   p50/p95/p99 (ms), errors and each scenario's throughput as a share of (a)'s, checks the
+   targets and writes the figures to `--output`.
 
 Targets on 2 cores: (b) at least half of (a)'s throughput; (b)'s p95 under 75 ms at 150
 requests/s; no errors. The load generator shares the machine's cores with gunicorn and Postgres.

@@ -84,6 +84,17 @@ def library(slug: str):
     return Exercise.objects.get(organisation=None, slug=slug)
 
 
+def club_exercise(organisation, name: str, **fields):
+    """An exercise of a club's own library (a strength exercise counted in reps unless given)."""
+    from programs.models import Exercise
+
+    defaults = {"category": "strength", "measurement": "reps", "muscles": ["soleus"]}
+    slug = name.lower().replace(" ", "-")
+    return Exercise.objects.create(
+        organisation=organisation, slug=slug, name=name, **defaults | fields
+    )
+
+
 def program(organisation, *, weeks=4, rotation_weeks=1, sessions=None, **fields):
     """A program template with sessions: {"name": [(slug, {prescription fields}), ...]}.
     A session name may end with " @2" to place it in week 2 of the rotation."""

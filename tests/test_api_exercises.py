@@ -9,6 +9,7 @@ from django.forms.models import model_to_dict
 
 from programs.models import Exercise
 from tests.api_error_format import error_roots
+from tests.factories import club_exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -18,22 +19,14 @@ LIBRARY = json.loads(
 GLOBAL_SLUGS = {row["slug"] for row in LIBRARY}
 
 
-def make_exercise(organisation, name: str, **fields) -> Exercise:
-    defaults = {"category": "strength", "measurement": "reps", "muscles": ["soleus"]}
-    slug = name.lower().replace(" ", "-")
-    return Exercise.objects.create(
-        organisation=organisation, slug=slug, name=name, **defaults | fields
-    )
-
-
 @pytest.fixture
 def our_exercise(club):
-    return make_exercise(club, "Harbour hop", category="plyometric", measurement="contacts")
+    return club_exercise(club, "Harbour hop", category="plyometric", measurement="contacts")
 
 
 @pytest.fixture
 def their_exercise(other_club):
-    return make_exercise(other_club, "Riverside raise")
+    return club_exercise(other_club, "Riverside raise")
 
 
 @pytest.fixture
@@ -249,7 +242,7 @@ def test_exercise_list_query_count_does_not_grow(
     as_user, head_coach, club, rows, django_assert_num_queries
 ):
     for n in range(rows):
-        make_exercise(club, f"Drill {n}", muscles=["soleus", "gastrocnemius"], cues=["Go"])
+        club_exercise(club, f"Drill {n}", muscles=["soleus", "gastrocnemius"], cues=["Go"])
     client = as_user(head_coach)
 
     with django_assert_num_queries(4):

@@ -17,9 +17,9 @@ from config.db import prepared_cursor
 from programs import services
 from programs.api import views_logging
 from programs.api.serializers_logging import LoggedSetSerializer
-from programs.models import Exercise, LoggedSet
+from programs.models import LoggedSet
 from tests.api_error_format import error_fields, error_of
-from tests.factories import library, program
+from tests.factories import club_exercise, library, program
 
 pytestmark = pytest.mark.django_db
 
@@ -148,13 +148,7 @@ def test_a_set_stored_by_one_path_is_a_replay_on_the_other(
 def test_what_the_lane_leaves_gets_the_full_paths_answer(
     phone, athlete_user, forward, back, sessions, raise_, other_club, head_coach
 ):
-    foreign = Exercise.objects.create(
-        organisation=other_club,
-        name="Their raise",
-        slug="theirs",
-        category=raise_.category,
-        measurement=raise_.measurement,
-    )
+    foreign = club_exercise(other_club, "Their raise")
     mine = sessions[forward.id].id
 
     cases = {

@@ -10,14 +10,11 @@ import pytest
 
 from programs import services
 from programs.models import (
-    Category,
-    Exercise,
-    Measurement,
     Prescription,
     ProgramTemplate,
 )
 from tests.conftest import login
-from tests.factories import library, program
+from tests.factories import club_exercise, library, program
 from tests.program_pages import (
     HTMX,
     assigned,
@@ -119,13 +116,7 @@ def test_presets_offered_match_the_exercise_measurement(client, head_coach, calf
 def test_exercise_search_lists_matching_exercises_of_the_club_library(
     client, head_coach, calf, other_club
 ):
-    Exercise.objects.create(
-        organisation=other_club,
-        slug="riverside-heel-raise",
-        name="Riverside heel raise",
-        category=Category.STRENGTH,
-        measurement=Measurement.REPS,
-    )
+    club_exercise(other_club, "Riverside heel raise")
     session = session_of(calf)
 
     response = login(client, head_coach).get(
@@ -172,13 +163,7 @@ def test_adding_an_exercise_returns_only_the_session_block(client, head_coach, c
 
 
 def test_adding_another_clubs_exercise_is_refused(client, head_coach, calf, other_club):
-    theirs = Exercise.objects.create(
-        organisation=other_club,
-        slug="theirs",
-        name="Their raise",
-        category=Category.STRENGTH,
-        measurement=Measurement.REPS,
-    )
+    theirs = club_exercise(other_club, "Their raise")
     session = session_of(calf)
 
     response = login(client, head_coach).post(

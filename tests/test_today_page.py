@@ -18,9 +18,9 @@ from django.utils.html import escape
 
 from athletes.models import Role
 from programs import services
-from programs.models import Exercise, LoggedSet
+from programs.models import LoggedSet
 from tests.conftest import login
-from tests.factories import MembershipFactory, UserFactory, library, program
+from tests.factories import MembershipFactory, UserFactory, club_exercise, library, program
 
 pytestmark = pytest.mark.django_db
 
@@ -516,13 +516,7 @@ def test_an_ad_hoc_set_of_any_library_exercise_is_stored_without_a_session(
 
 
 def test_an_ad_hoc_set_of_another_clubs_exercise_is_refused(client, athlete_user, other_club):
-    secret = Exercise.objects.create(
-        organisation=other_club,
-        slug="secret-drill",
-        name="Secret drill",
-        category="strength",
-        measurement="reps",
-    )
+    secret = club_exercise(other_club, "Secret drill")
     login(client, athlete_user)
 
     page = client.get("/today/log/", {"exercise": secret.pk})

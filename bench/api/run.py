@@ -48,10 +48,11 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import run_sql, scratch_urls  # noqa: E402
 
 SCRATCH = "baseline_bench_api"
 HERE = Path(__file__).resolve().parent
@@ -132,25 +133,6 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 
 # --- Data -------------------------------------------------------------------------------------
-
-
-def scratch_urls() -> tuple[str, str]:
-    """(the scratch database's URL, the server's maintenance database's URL)."""
-    from scripts.dev import database_url
-
-    parts = urlsplit(database_url())
-    return (
-        urlunsplit(parts._replace(path="/" + SCRATCH)),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
-
-
-def run_sql(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
 
 
 def logged_in(user) -> str:
@@ -477,7 +459,7 @@ def main(argv: list[str]) -> int:
             "locust is not installed: run `make bench` (or pip install -r requirements/bench.txt)"
         )
         return 2
-    scratch_url, maintenance_url = scratch_urls()
+    scratch_url, maintenance_url = scratch_urls(SCRATCH)
     work = Path(tempfile.mkdtemp(prefix="baseline-bench-api-"))
     env = {
         **os.environ,

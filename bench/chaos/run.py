@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.chaos import faults  # noqa: E402
+from bench.scratch import scratch_urls  # noqa: E402
 from bench.sweep import run as sweep_bench  # noqa: E402
 
 SCENARIOS = ["sweep-kill", "broker-down", "postgres-restart", "replay"]
@@ -467,7 +468,7 @@ def main(argv: list[str]) -> int:
 def run_with_data(args, today, check) -> None:
     import redis as redis_py
 
-    scratch_url, maintenance_url = sweep_bench.scratch_urls()
+    scratch_url, maintenance_url = scratch_urls(sweep_bench.SCRATCH)
     folder = Path(tempfile.mkdtemp(prefix="baseline-chaos-"))
     (folder / "ready").mkdir()
     (folder / "events").mkdir()

@@ -23,10 +23,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import run_sql, scratch_urls  # noqa: E402
 
 SCRATCH = "baseline_bench_exports"
 ATHLETES = 200
@@ -39,25 +40,6 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def scratch_urls() -> tuple[str, str]:
-    """(the scratch database's URL, the server's maintenance database's URL)."""
-    from scripts.dev import database_url
-
-    parts = urlsplit(database_url())
-    return (
-        urlunsplit(parts._replace(path="/" + SCRATCH)),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
-
-
-def run_sql(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
 
 
 def load(rows: int) -> None:
@@ -158,7 +140,7 @@ def main(argv: list[str]) -> int:
     if args.child:
         child(args.child)
         return 0
-    scratch_url, maintenance_url = scratch_urls()
+    scratch_url, maintenance_url = scratch_urls(SCRATCH)
     env = {
         **os.environ,
         "DATABASE_URL": scratch_url,

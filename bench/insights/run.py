@@ -32,10 +32,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import run_sql, scratch_urls  # noqa: E402
 
 SCRATCH = "baseline_bench_insights"
 TEAMS = ["Forwards", "Backs", "Academy", "Women"]
@@ -83,25 +85,6 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--only", default="", help="measure the pages whose label contains this")
     return parser.parse_args(argv)
-
-
-def scratch_urls() -> tuple[str, str]:
-    """(the scratch database's URL, the server's maintenance database's URL)."""
-    from scripts.dev import database_url
-
-    parts = urlsplit(database_url())
-    return (
-        urlunsplit(parts._replace(path="/" + SCRATCH)),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
-
-
-def run_sql(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
 
 
 def _bulk(model, rows) -> None:
@@ -420,7 +403,7 @@ def measure(client, url: str, renders: int) -> dict:
 
 def main(argv: list[str]) -> int:
     args = arguments(argv)
-    scratch_url, maintenance_url = scratch_urls()
+    scratch_url, maintenance_url = scratch_urls(SCRATCH)
     env = {
         **os.environ,
         "DATABASE_URL": scratch_url,

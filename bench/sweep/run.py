@@ -43,10 +43,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.scratch import scratch_urls  # noqa: E402
 
 SCRATCH = "baseline_bench_sweep"
 PER_CLUB = 100
@@ -79,17 +80,6 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 
 # --- The scratch database ------------------------------------------------------------------------
-
-
-def scratch_urls() -> tuple[str, str]:
-    """(the scratch database's URL, the server's maintenance database's URL)."""
-    from scripts.dev import database_url
-
-    parts = urlsplit(database_url())
-    return (
-        urlunsplit(parts._replace(path="/" + SCRATCH)),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
 
 
 def recreate_database(maintenance_url: str) -> None:
@@ -627,7 +617,7 @@ def mib(size: int) -> str:
 def main(argv: list[str]) -> int:
     args = arguments(argv)
     today = datetime.date.today()
-    scratch_url, maintenance_url = scratch_urls()
+    scratch_url, maintenance_url = scratch_urls(SCRATCH)
     folder = Path(tempfile.mkdtemp(prefix="baseline-bench-sweep-"))
     (folder / "ready").mkdir()
     (folder / "events").mkdir()

@@ -9,6 +9,7 @@ malformed parameter is a 400 naming it.
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -32,10 +33,19 @@ class ParamError(Exception):
         super().__init__(f"{param}: {message}")
 
 
-def _bad(error: ParamError) -> HttpResponseBadRequest:
-    return HttpResponseBadRequest(
-        f"{error.param}: {error.message}", content_type="text/plain; charset=utf-8"
-    )
+def report_view(view):
+    """Staff's GET view whose malformed parameter (a ParamError) is a 400 naming it."""
+
+    @functools.wraps(view)
+    def answered(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ParamError as error:
+            return HttpResponseBadRequest(
+                f"{error.param}: {error.message}", content_type="text/plain; charset=utf-8"
+            )
+
+    return login_required(require_GET(answered))
 
 
 def _scope(request):
@@ -64,13 +74,9 @@ def _filename(organisation, what: str, team) -> str:
 # --- the index -----------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
+@report_view
 def report_index(request):
-    try:
-        membership, organisation, teams, _ = _scope(request)
-    except ParamError as error:
-        return _bad(error)
+    membership, organisation, teams, _ = _scope(request)
     visible = athletes_visible_to(request.user, organisation=organisation).values("id")
     tests = (
         tests_visible_to(request.user, organisation=organisation)
@@ -102,13 +108,9 @@ def _test_report(request, test_id: int):
     return membership, organisation, teams, report, leaderboard
 
 
-@login_required
-@require_GET
+@report_view
 def report_test(request, test_id: int):
-    try:
-        membership, organisation, teams, report, leaderboard = _test_report(request, test_id)
-    except ParamError as error:
-        return _bad(error)
+    membership, organisation, teams, report, leaderboard = _test_report(request, test_id)
     context = {
         "organisation": organisation,
         "teams": teams,
@@ -126,13 +128,9 @@ def report_test(request, test_id: int):
     return render(request, "insights/report_test.html", context)
 
 
-@login_required
-@require_GET
+@report_view
 def report_test_csv(request, test_id: int):
-    try:
-        _, organisation, _, report, leaderboard = _test_report(request, test_id)
-    except ParamError as error:
-        return _bad(error)
+    _, organisation, _, report, leaderboard = _test_report(request, test_id)
     what = f"{report.test.slug}-{'leaderboard' if leaderboard else 'report'}"
     lines = reports.test_report_lines(report, leaderboard=leaderboard)
     return csv_response(lines, filename=_filename(organisation, what, report.team))
@@ -159,13 +157,9 @@ def _training_report(request):
     return membership, organisation, teams, report
 
 
-@login_required
-@require_GET
+@report_view
 def report_training(request):
-    try:
-        membership, organisation, teams, report = _training_report(request)
-    except ParamError as error:
-        return _bad(error)
+    membership, organisation, teams, report = _training_report(request)
     context = {
         "organisation": organisation,
         "teams": teams,
@@ -179,13 +173,9 @@ def report_training(request):
     return render(request, "insights/report_training.html", context)
 
 
-@login_required
-@require_GET
+@report_view
 def report_training_csv(request):
-    try:
-        _, organisation, _, report = _training_report(request)
-    except ParamError as error:
-        return _bad(error)
+    _, organisation, _, report = _training_report(request)
     what = f"training-{report.first_day}_{report.last_day}"
     lines = reports.training_report_lines(report)
     return csv_response(lines, filename=_filename(organisation, what, report.team))

@@ -18,15 +18,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from athletes.models import Organisation, User, normalize_email
-from athletes.roster_csv import (
-    RosterImportResult,
+from athletes.csv_files import (
+    ImportResult,
     RowError,
-    _decode,
-    _header_key,
-    _parse_date,
-    _unescape,
+    decode_upload,
+    header_key,
+    parse_date,
+    unescape_cell,
 )
+from athletes.models import Organisation, User, normalize_email
+from athletes.roster_csv import COLUMN_ALIASES as ROSTER_ALIASES
 from athletes.selectors import athletes_writable_by, is_staff_in
 
 from .models import Result
@@ -53,7 +54,7 @@ MAX_ROWS = 5000
 TRIAL_SEPARATOR = ";"
 NOTES_MAX = Result._meta.get_field("notes").max_length
 
-# Other names spreadsheets give the columns, after _header_key() has simplified them.
+# Other names spreadsheets give the columns, after header_key() has simplified them.
 _ALIASES = {
     "id": "athlete_id",
     "email": "athlete_email",
@@ -66,7 +67,7 @@ _ALIASES = {
     "note": "notes",
 }
 
-ResultsImportResult = RosterImportResult  # `created` holds the new Result rows
+ResultsImportResult = ImportResult  # `created` holds the new Result rows
 
 
 class _Invalid(Exception):
@@ -77,7 +78,7 @@ def results_import(*, organisation: Organisation, file, imported_by: User) -> Re
     """Record the file's results in the organisation, all of them or none."""
     if not is_staff_in(imported_by, organisation.id):
         raise PermissionDenied("Only the club's staff import results.")
-    text, error = _decode(file)
+    text, error = decode_upload(file)
     if not error and "\x00" in text:
         error = RowError(0, "file", "The file contains NUL characters; it is not a CSV text file.")
     if error:
@@ -158,7 +159,7 @@ def _name_key(name: str) -> str:
 def _read_header(header: list[str]) -> tuple[list[str | None], list[RowError]]:
     keys: list[str | None] = []
     for name in header:
-        key = _header_key(name)
+        key = header_key(name, ROSTER_ALIASES)
         keys.append(_ALIASES.get(key, key) or None)
     errors = []
     unknown = [
@@ -207,7 +208,7 @@ def _parse(text: str, lookup: _Lookup) -> tuple[list[tuple[int, dict]], list[Row
                 )
                 errors.append(RowError(number, "row", message))
                 continue
-            values = {k: _unescape(c.strip()) for k, c in zip(keys, cells, strict=False) if k}
+            values = {k: unescape_cell(c.strip()) for k, c in zip(keys, cells, strict=False) if k}
             fields, row_errors = _parse_row(number, values, lookup)
             errors += row_errors
             if not row_errors:
@@ -236,7 +237,7 @@ def _parse_row(number: int, values: dict, lookup: _Lookup) -> tuple[dict, list[R
     date = None
     if not (raw := values.get("date", "")):
         error("date", "Date is required.")
-    elif (date := _parse_date(raw)) is None:
+    elif (date := parse_date(raw)) is None:
         error("date", f"Unparseable date: {raw} (use YYYY-MM-DD or DD/MM/YYYY).")
     trials = {}
     for side in SIDE_COLUMNS:

@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 
+from .csv_files import Echo, escape_cell, parse_date
 from .models import Organisation, Team
-from .roster_csv import _Echo, _escape, _parse_date
 
 CHUNK_SIZE = 2000
 BOM = "\ufeff"  # lets Excel open the file as UTF-8
@@ -29,7 +29,7 @@ def csv_cell(value, tz=None) -> str:
     current time zone), plain decimals; text a spreadsheet would run as a formula escaped."""
     kind = type(value)
     if kind is str:
-        return _escape(value)
+        return escape_cell(value)
     if value is None:
         return ""
     if kind is int:
@@ -44,12 +44,12 @@ def csv_cell(value, tz=None) -> str:
         return value.isoformat()
     if kind is list or kind is tuple:
         return "; ".join(csv_cell(item, tz) for item in value)
-    return _escape(str(value))
+    return escape_cell(str(value))
 
 
 def csv_stream(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
     """CSV lines, header first, one row at a time (nothing is collected in memory)."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     tz = timezone.get_current_timezone()
     yield writer.writerow(header)
     for row in rows:
@@ -113,7 +113,7 @@ def export_filters(params: Mapping[str, str], *, teams: QuerySet[Team]) -> Expor
     for name in ("date_from", "date_to"):
         dates[name] = None
         if raw := params.get(name, "").strip():
-            dates[name] = _parse_date(raw)
+            dates[name] = parse_date(raw)
             if dates[name] is None:
                 raise ExportParamError(name, f"Not a date: {raw} (use YYYY-MM-DD).")
     if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:

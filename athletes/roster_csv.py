@@ -9,11 +9,8 @@ shows it; row 0 means the whole file). Otherwise every athlete is created throug
 from __future__ import annotations
 
 import csv
-import datetime
 import io
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +20,16 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .csv_files import (
+    Echo,
+    ImportResult,
+    RowError,
+    decode_upload,
+    escape_cell,
+    header_key,
+    parse_date,
+    unescape_cell,
+)
 from .models import Athlete, Organisation, Sex, Side, User, normalize_email
 from .selectors import is_staff_in, teams_assignable_by
 from .services import athlete_create
@@ -54,8 +61,8 @@ MAX_ROWS = 2000
 TEAM_SEPARATOR = ";"
 EXPORT_CHUNK = 500
 
-# Other names spreadsheets give the columns, after _header_key() has simplified them.
-_ALIASES = {
+# Other names spreadsheets give the columns, after header_key() has simplified them.
+COLUMN_ALIASES = {
     alias: column
     for column, aliases in {
         "first_name": ("firstname", "given_name", "forename"),
@@ -73,27 +80,9 @@ _SEXES = {"male": Sex.MALE, "m": Sex.MALE, "man": Sex.MALE}
 _SEXES |= {"female": Sex.FEMALE, "f": Sex.FEMALE, "woman": Sex.FEMALE}
 _SIDES = {"left": Side.LEFT, "l": Side.LEFT, "right": Side.RIGHT, "r": Side.RIGHT}
 _SIDES |= {"both": Side.BOTH}
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
-# Cells a spreadsheet would run as a formula are written with a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    message: str
-
-
-@dataclass
-class RosterImportResult:
-    created: list[Athlete] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+RosterImportResult = ImportResult  # `created` holds the new athletes
 
 
 class _Invalid(Exception):
@@ -104,7 +93,7 @@ def roster_import(*, organisation: Organisation, file, imported_by: User) -> Ros
     """Create the file's athletes in the organisation, all of them or none."""
     if not is_staff_in(imported_by, organisation.id):
         raise PermissionDenied("Only the club's staff import athletes.")
-    text, error = _decode(file)
+    text, error = decode_upload(file)
     if error:
         return RosterImportResult(errors=[error])
     teams = {
@@ -150,42 +139,22 @@ def roster_export(*, athletes: QuerySet[Athlete]) -> Iterator[str]:
         for lookup in athletes._prefetch_related_lookups
     ):
         athletes = athletes.prefetch_related("teams")
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(COLUMNS)
     for athlete in athletes.iterator(chunk_size=EXPORT_CHUNK):
-        yield writer.writerow([_escape(value) for value in _export_row(athlete)])
+        yield writer.writerow([escape_cell(value) for value in _export_row(athlete)])
 
 
 def roster_template() -> str:
     """An empty import file: just the header line."""
-    return csv.writer(_Echo()).writerow(COLUMNS)
+    return csv.writer(Echo()).writerow(COLUMNS)
 
 
 # --- import helpers ------------------------------------------------------------------------
 
 
-def _decode(file) -> tuple[str, RowError | None]:
-    data = file if isinstance(file, bytes | str) else file.read()
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            message = "File is not UTF-8 text; save it as 'CSV UTF-8'."
-            return "", RowError(0, "file", message)
-    else:
-        data = data.removeprefix("\ufeff")
-    if not data.strip():
-        return "", RowError(0, "file", "The file is empty.")
-    return data, None
-
-
-def _header_key(name: str) -> str:
-    key = re.sub(r"[^a-z0-9]+", "_", name.strip().casefold()).strip("_")
-    return _ALIASES.get(key, key)
-
-
 def _read_header(header: list[str]) -> tuple[list[str | None], list[RowError]]:
-    keys: list[str | None] = [_header_key(name) or None for name in header]
+    keys: list[str | None] = [header_key(name, COLUMN_ALIASES) or None for name in header]
     errors = []
     unknown = [
         name.strip() for name, key in zip(header, keys, strict=True) if key and key not in COLUMNS
@@ -231,7 +200,7 @@ def _parse(text: str, teams: dict) -> tuple[list[tuple[int, dict, list]], list[R
                 )
                 errors.append(RowError(number, "row", message))
                 continue
-            values = {k: _unescape(c.strip()) for k, c in zip(keys, cells, strict=False) if k}
+            values = {k: unescape_cell(c.strip()) for k, c in zip(keys, cells, strict=False) if k}
             profile, row_teams, row_errors = _parse_row(number, values, teams, seen_emails)
             errors += row_errors
             rows.append((number, profile, row_teams))
@@ -268,7 +237,7 @@ def _parse_row(number: int, values: dict, teams: dict, seen_emails: dict):
 
     profile["date_of_birth"] = None
     if raw := values.get("date_of_birth", ""):
-        born = _parse_date(raw)
+        born = parse_date(raw)
         today = timezone.localdate()
         if born is None:
             error("date_of_birth", f"Unparseable date: {raw} (use YYYY-MM-DD or DD/MM/YYYY).")
@@ -306,19 +275,6 @@ def _parse_row(number: int, values: dict, teams: dict, seen_emails: dict):
         elif team not in row_teams:
             row_teams.append(team)
     return profile, row_teams, errors
-
-
-def _parse_date(raw: str) -> datetime.date | None:
-    if match := _ISO_DATE.fullmatch(raw):
-        year, month, day = match.groups()
-    elif match := _DMY_DATE.fullmatch(raw):
-        day, month, year = match.groups()
-    else:
-        return None
-    try:
-        return datetime.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
 
 
 def _parse_mass(raw: str) -> Decimal | None:
@@ -373,20 +329,7 @@ def _error_order(error: RowError) -> tuple[int, int]:
     return error.row, column
 
 
-def _unescape(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1] in _FORMULA_START:
-        return value[1:]
-    return value
-
-
 # --- export helpers ------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file-like object whose write() hands back the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _export_row(athlete: Athlete) -> Iterable[str]:
@@ -403,7 +346,3 @@ def _export_row(athlete: Athlete) -> Iterable[str]:
         athlete.dominant_side,
         "" if mass is None else str(mass),
     )
-
-
-def _escape(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value

@@ -25,7 +25,8 @@ from django.test import Client
 
 from athletes.models import Role
 from tests.factories import MembershipFactory, library
-from tests.test_cross_tenant import ROUTES, Route, build_world, fill, url_of
+from tests.test_cross_tenant import build_world
+from tests.url_routes import ROUTES, Route, fill, url_of
 
 ALLOW, DENY, LOGIN = "allow", "deny", "login"
 PERSONAS = ("anonymous", "outsider", "athlete", "physio", "assistant", "head")

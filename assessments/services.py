@@ -323,6 +323,25 @@ def _put_on_protocol(flag: Flag, athlete: Athlete, test: Test, today: datetime.d
     flag.save(update_fields=["protocol", "retest_due", "status", "updated_at"])
 
 
+def athlete_results_reevaluate(*, athlete: Athlete) -> int:
+    """After the athlete's teams, date of birth or sex changed: the latest result of each test
+    is evaluated again by a worker once this commits, against the rules and norms that now
+    apply (a team's stricter override, another age band). Returns how many were sent. If the
+    messages are lost, the nightly sweep finds the same results by `Athlete.rules_changed_at`."""
+    from .tasks import evaluate_result
+
+    latest = (
+        Result.objects.filter(athlete=athlete)
+        .order_by("test_id", "-date", "-id")
+        .distinct("test_id")
+        .values_list("id", flat=True)
+    )
+    ids = list(latest)
+    for result_id in ids:
+        enqueue_on_commit(evaluate_result, result_id)
+    return len(ids)
+
+
 @transaction.atomic
 def result_evaluate(*, result_id: int, today: datetime.date | None = None) -> Evaluation | None:
     """Evaluate a committed result against its baselines and move its flag along."""

@@ -6,12 +6,14 @@ athletes the range holds, so more workers on more machines finish sooner:
 
 1. Re-evaluation. The latest result of an athlete on a test is evaluated again when a rule
    that applies to it (the global one, the athlete's organisation's, or one of the athlete's
-   teams') changed after it was evaluated, or when it was never evaluated (the enqueue was
-   lost while the broker was down). One query finds them; `result_evaluate` then runs per
-   found result (it locks the athlete). Past `SWEEP_INLINE_EVALUATIONS` (200) in one chunk,
-   e.g. after a change to a global rule, the rest are sent to the workers as
-   `evaluate_result` tasks once the chunk commits, so a chunk stays well within its time
-   limit and every worker helps. Older results never move flags.
+   teams') changed after it was evaluated, when the athlete's teams, date of birth or sex
+   changed after it (`Athlete.rules_changed_at`: another team's override, another age band),
+   or when it was never evaluated (the enqueue was lost while the broker was down). One
+   query finds them; `result_evaluate` then runs per found result (it locks the athlete).
+   Past `SWEEP_INLINE_EVALUATIONS` (200) in one chunk, e.g. after a change to a global rule,
+   the rest are sent to the workers as `evaluate_result` tasks once the chunk commits, so a
+   chunk stays well within its time limit and every worker helps. Older results never move
+   flags.
 2. Retests: flags on protocol whose retest date has come become "retest due"
    (`flags_mark_retest_due`, set-based).
 3. Pain flags, after Silbernagel's pain-monitoring model (Silbernagel et al., AJSM 2007;
@@ -157,6 +159,7 @@ FROM latest l
 JOIN athletes_athlete a ON a.id = l.athlete_id AND a.archived_at IS NULL
                           AND a.id >= %(lo)s AND a.id < %(hi)s
 WHERE l.evaluated_at IS NULL
+   OR a.rules_changed_at > l.evaluated_at
    OR EXISTS (
         SELECT 1 FROM assessments_baseline b
         WHERE b.test_id = l.test_id

@@ -202,6 +202,13 @@ class Athlete(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    rules_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the teams, date of birth or sex that choose the athlete's baselines and "
+        "norms last changed; results evaluated before it are evaluated again.",
+    )
 
     objects = AthleteQuerySet.as_manager()
 

@@ -128,6 +128,7 @@ def athlete_update(
     if "medical_notes" in changes and not sees_medical_notes(updated_by, athlete.organisation_id):
         raise PermissionDenied("Only physios and the head coach write medical notes.")
     athlete = Athlete.objects.select_for_update().get(pk=athlete.pk)
+    judged_by = _rules_inputs(athlete)
     for field, value in changes.items():
         setattr(athlete, field, value)
     _validate_profile(athlete)
@@ -143,7 +144,25 @@ def athlete_update(
         kept = [t for t in athlete.teams.all() if t.id not in assignable]
         athlete.teams.set([*kept, *teams])
         _team_programs_sync(athlete)
+    if _rules_inputs(athlete) != judged_by:
+        athlete.rules_changed_at = timezone.now()
+        athlete.save(update_fields=["rules_changed_at"])
+        _results_reevaluate(athlete)
     return athlete
+
+
+def _rules_inputs(athlete: Athlete) -> tuple:
+    """What chooses and judges the athlete's baselines: their teams (team overrides), date of
+    birth and sex (age and sex norms)."""
+    teams = frozenset(athlete.teams.values_list("id", flat=True))
+    return teams, athlete.date_of_birth, athlete.sex
+
+
+def _results_reevaluate(athlete: Athlete) -> None:
+    """Results follow the rules that now apply (assessments.services says how)."""
+    from assessments.services import athlete_results_reevaluate
+
+    athlete_results_reevaluate(athlete=athlete)
 
 
 def athlete_archive(*, athlete: Athlete, archived_by: User) -> Athlete:

@@ -183,9 +183,9 @@ def test_a_bad_nested_prescription_is_a_400_naming_its_path_and_nothing_is_creat
 def test_a_bad_nested_session_or_foreign_exercise_names_the_path(
     as_user, head_coach, club, other_club
 ):
-    from tests.test_api_exercises import make_exercise
+    from tests.factories import club_exercise
 
-    foreign = make_exercise(other_club, "Riverside raise")
+    foreign = club_exercise(other_club, "Riverside raise")
     client = as_user(head_coach)
 
     week = client.post(

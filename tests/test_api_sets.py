@@ -229,9 +229,9 @@ def test_absurd_values_are_a_400_naming_the_field(as_user, athlete_user, raise_,
 def test_foreign_ids_are_rejected_and_nothing_is_stored(
     as_user, athlete_user, head_coach, outsider, forward, back, foreign_athlete, schedule, raise_
 ):
-    from tests.test_api_exercises import make_exercise
+    from tests.factories import club_exercise
 
-    theirs = make_exercise(foreign_athlete.organisation, "Riverside raise")
+    theirs = club_exercise(foreign_athlete.organisation, "Riverside raise")
     athlete = as_user(athlete_user)
     answers = [
         athlete.post("/api/v1/sets/", a_set(raise_, athlete=back.id)),

@@ -16,7 +16,7 @@ from athletes.selectors import forget_memberships
 from config.api import router as api_router
 from programs.models import Prescription, ProgramTemplate, TemplateSession
 from tests.api_error_format import error_fields
-from tests.factories import library, program
+from tests.factories import club_exercise, library, program
 
 pytestmark = pytest.mark.django_db
 
@@ -183,8 +183,6 @@ def test_a_bad_nested_prescription_is_a_400_naming_its_path_and_nothing_is_creat
 def test_a_bad_nested_session_or_foreign_exercise_names_the_path(
     as_user, head_coach, club, other_club
 ):
-    from tests.factories import club_exercise
-
     foreign = club_exercise(other_club, "Riverside raise")
     client = as_user(head_coach)
 

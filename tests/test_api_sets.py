@@ -17,7 +17,7 @@ from athletes.selectors import forget_memberships
 from programs import services
 from programs.models import LoggedSet
 from tests.api_error_format import error_fields, error_of
-from tests.factories import AthleteFactory, library, program
+from tests.factories import AthleteFactory, club_exercise, library, program
 
 pytestmark = pytest.mark.django_db
 
@@ -229,8 +229,6 @@ def test_absurd_values_are_a_400_naming_the_field(as_user, athlete_user, raise_,
 def test_foreign_ids_are_rejected_and_nothing_is_stored(
     as_user, athlete_user, head_coach, outsider, forward, back, foreign_athlete, schedule, raise_
 ):
-    from tests.factories import club_exercise
-
     theirs = club_exercise(foreign_athlete.organisation, "Riverside raise")
     athlete = as_user(athlete_user)
     answers = [

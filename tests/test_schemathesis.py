@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.test_cross_tenant import PK_BY_PREFIX
 from tests.test_cross_tenant import world as world  # the fixture
+from tests.url_routes import PK_BY_PREFIX
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
 CHECKS = [

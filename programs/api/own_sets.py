@@ -63,6 +63,7 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
     seen = SimpleNamespace(user=user, auth=token, META=meta, method=request.method)
     if not all(throttle.allow_request(seen, view) for throttle in view.get_throttles()):
         return None
+    request.throttles_counted = True  # a request the view takes over is not counted twice
     try:
         data = json.loads(request.body)
     except ValueError:

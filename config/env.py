@@ -93,7 +93,7 @@ def env_database(name: str, default=_MISSING) -> dict:
     except ValueError:
         raise ConfigurationError(name, "has a port that is not a number") from None
     config = environ.Env.db_url_config(url)
-    config["ENGINE"] = "django.db.backends.postgresql"
+    config["ENGINE"] = "config.postgresql"  # Django's, with a health check of its own
     config["HOST"] = unquote(config["HOST"])  # a Unix socket folder, e.g. %2Fvar%2Frun
     return config
 

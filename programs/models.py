@@ -430,8 +430,10 @@ class ScheduledSession(models.Model):
 class LoggedSet(models.Model):
     """One set an athlete did. `client_uuid` is made on the phone: a replay stores nothing new."""
 
+    # No index of its own: the unique (athlete, client_uuid) and the (athlete, performed_at)
+    # index both lead with it, and every set logged would keep a third one up to date.
     athlete = models.ForeignKey(
-        "athletes.Athlete", on_delete=models.CASCADE, related_name="logged_sets"
+        "athletes.Athlete", on_delete=models.CASCADE, related_name="logged_sets", db_index=False
     )
     client_uuid = models.UUIDField()
     session = models.ForeignKey(

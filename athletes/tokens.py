@@ -92,35 +92,43 @@ def api_token_find(raw: str) -> ApiToken | None:
     `ApiToken.objects.select_related("user").get(key_hash=...)` would give."""
     if not looks_like_personal_token(raw):
         return None
-    sql, token_columns, user_columns = _token_with_user_query()
+    columns, tables = token_with_user_sql()
     with prepared_cursor() as cursor:
-        cursor.execute(sql, [token_hash(raw)])
+        # Identifiers from the models (token_with_user_sql); the hash is a parameter.
+        cursor.execute(f"SELECT {columns} FROM {tables} WHERE t.key_hash = %s", [token_hash(raw)])  # noqa: S608
         row = cursor.fetchone()
-    if row is None:
-        return None
-    token = _instance(ApiToken, token_columns, row[: len(token_columns)])
-    token.user = _instance(_user_model(), user_columns, row[len(token_columns) :])
-    return token
+    return None if row is None else token_of_row(row)
 
 
 @functools.cache
-def _token_with_user_query() -> tuple[str, list, list]:
-    """(SQL, the token's fields, the user's fields) for one token and its user by key hash."""
+def token_with_user_sql() -> tuple[str, str]:
+    """(the columns, the tables) of a token (as `t`) and its user (as `u`) in one SELECT, for a
+    statement that looks a token up with more; `token_of_row` reads those columns back."""
     quote = connection.ops.quote_name
     user_model = _user_model()
-    token_fields = ApiToken._meta.concrete_fields
-    user_fields = user_model._meta.concrete_fields
-    columns = [f"t.{quote(f.column)}" for f in token_fields]
-    columns += [f"u.{quote(f.column)}" for f in user_fields]
+    columns = [f"t.{quote(f.column)}" for f in ApiToken._meta.concrete_fields]
+    columns += [f"u.{quote(f.column)}" for f in user_model._meta.concrete_fields]
     user_fk = ApiToken._meta.get_field("user").column
-    # Identifiers from the models, quoted; the hash is a parameter.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(ApiToken._meta.db_table)} t "  # noqa: S608
-        f"JOIN {quote(user_model._meta.db_table)} u "
-        f"ON u.{quote(user_model._meta.pk.column)} = t.{quote(user_fk)} "
-        f"WHERE t.{quote(ApiToken._meta.get_field('key_hash').column)} = %s"
+    tables = (
+        f"{quote(ApiToken._meta.db_table)} t JOIN {quote(user_model._meta.db_table)} u "
+        f"ON u.{quote(user_model._meta.pk.column)} = t.{quote(user_fk)}"
     )
-    return sql, list(token_fields), list(user_fields)
+    return ", ".join(columns), tables
+
+
+def token_of_row(row: tuple) -> ApiToken:
+    """The token, with its user, from the first columns of a row of `token_with_user_sql`."""
+    token_fields = ApiToken._meta.concrete_fields
+    user_fields = _user_model()._meta.concrete_fields
+    split = len(token_fields)
+    token = _instance(ApiToken, token_fields, row[:split])
+    token.user = _instance(_user_model(), user_fields, row[split : split + len(user_fields)])
+    return token
+
+
+def token_width() -> int:
+    """How many columns `token_with_user_sql` selects."""
+    return len(ApiToken._meta.concrete_fields) + len(_user_model()._meta.concrete_fields)
 
 
 def _user_model():

@@ -18,6 +18,7 @@ from programs import services
 from programs.api import views_logging
 from programs.api.serializers_logging import LoggedSetSerializer
 from programs.models import LoggedSet
+from programs.services.own_sets import own_set_place, token_and_own_set_place
 from tests.api_error_format import error_fields, error_of
 from tests.factories import club_exercise, library, program
 
@@ -86,10 +87,10 @@ def test_the_lane_stores_and_answers_exactly_as_the_full_path(
     assert quick.status_code == 201, quick.content
     skipped = ("SAVEPOINT", "RELEASE", 'UPDATE "athletes_apitoken"')  # the first use's touch
     statements = [q["sql"] for q in queries if not q["sql"].startswith(skipped)]
-    assert len(statements) == 3, statements  # the token, the lookup, the insert
+    assert len(statements) == 2, statements  # the token with where the set goes, the insert
 
     monkeypatch.setattr(views_logging, "own_set_lane", lambda request, view: None)
-    monkeypatch.setattr(views_logging, "own_set_logged", lambda user, data: None)
+    monkeypatch.setattr(views_logging, "own_set_logged", lambda user, data, place=None: None)
     api_client.force_authenticate(athlete_user)
     full = api_client.post(SETS, body | {"client_uuid": str(uuid.uuid4())}, format="json")
     assert full.status_code == 201, full.content
@@ -234,6 +235,41 @@ def test_the_token_lookup_builds_what_the_orm_would(athlete_user):
     ]
     assert not found._state.adding and found.user == athlete_user
     assert api_token_find(raw + "x") is None and api_token_find("not-a-token") is None
+
+
+def test_the_token_and_the_place_come_as_the_two_lookups_would_give_them(
+    athlete_user, forward, back, sessions, raise_, head_coach, other_club
+):
+    _, raw = api_token_create(user=athlete_user, name="watch", scope=TokenScope.READ_WRITE)
+    mine, theirs = sessions[forward.id], sessions[back.id]
+
+    for session_id in (mine.id, None, theirs.id):
+        token, place = token_and_own_set_place(raw, exercise_id=raise_.id, session_id=session_id)
+        found = api_token_find(raw)
+        assert (token.pk, token.user, token.key_hash) == (found.pk, found.user, found.key_hash)
+        assert place == own_set_place(
+            user_id=athlete_user.id, exercise_id=raise_.id, session_id=session_id
+        )
+        assert place.athlete_id == forward.id and place.exercise_name == raise_.name
+    assert place.session_id is None  # another athlete's session is not theirs to log into
+    mine_place = own_set_place(user_id=athlete_user.id, exercise_id=raise_.id, session_id=mine.id)
+    assert mine_place.session_id == mine.id and mine_place.plan == mine.plan
+
+    elsewhere = club_exercise(other_club, "Their raise")
+    assert token_and_own_set_place(raw, exercise_id=elsewhere.id, session_id=None)[1] is None
+    _, coach_raw = api_token_create(user=head_coach, name="laptop", scope=TokenScope.READ_WRITE)
+    coach_token, nowhere = token_and_own_set_place(
+        coach_raw, exercise_id=raise_.id, session_id=None
+    )
+    assert coach_token.user == head_coach and nowhere is None  # no athlete profile of their own
+    assert token_and_own_set_place(raw + "x", exercise_id=raise_.id, session_id=None) == (
+        None,
+        None,
+    )
+    assert token_and_own_set_place("not-a-token", exercise_id=raise_.id, session_id=None) == (
+        None,
+        None,
+    )
 
 
 def test_a_prepared_statement_raises_djangos_errors_and_is_counted(forward, raise_, athlete_user):

@@ -44,7 +44,11 @@ class ApiTokenAuthentication(BaseAuthentication):
         return self.authenticate_token(request, raw)
 
     def authenticate_token(self, request, raw: str):
-        token = api_token_find(raw)
+        return self.accept(request, api_token_find(raw))
+
+    def accept(self, request, token: ApiToken | None):
+        """(user, token) for a token looked up by its value (None: no such token), or the
+        401 or 403 that refuses it."""
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.is_revoked:

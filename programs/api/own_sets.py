@@ -8,9 +8,11 @@ a field refuses, an id it cannot place, a replay) answers None, and the view goe
 which gives the answer and the error as before.
 
 `own_set_lane` goes further for the busiest caller, a phone or device with a personal
-read-write token: it authenticates with the same ApiTokenAuthentication, counts the request in
-the same throttles and answers with the same JSON, without building DRF's request, negotiation
-and response around it (on this endpoint that framing cost more than the work). A request it
+read-write token: it looks the token up in the same statement that finds where the set goes
+(`token_and_own_set_place`), judges it with the same ApiTokenAuthentication, counts the request
+in the same throttles and answers with the same JSON, without building DRF's request,
+negotiation and response around it (on this endpoint that framing cost more than the work), so
+a set costs two statements: that one and the INSERT. A request it
 does not fully settle (no such token, throttled, an Idempotency-Key, another content type, or
 anything own_set_logged declines) goes to the view as if the lane were not there.
 """
@@ -26,7 +28,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils import json
 
 from athletes.api.authentication import ApiTokenAuthentication
-from programs.services.own_sets import own_set_log
+from programs.services.own_sets import Place, own_set_log, token_and_own_set_place
 
 from .serializers_logging import LoggedSetSerializer, SetLogSerializer
 
@@ -56,7 +58,16 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
     if len(parts) != 2 or parts[0].lower() != "bearer":
         return None
     try:
-        user, token = ApiTokenAuthentication().authenticate_token(request, parts[1])
+        data = json.loads(request.body)
+    except ValueError:
+        return None
+    ids = _ids_of(data)
+    if ids is None:
+        return None
+    # The token and where the set goes, in one statement; the token is judged as any other.
+    token, place = token_and_own_set_place(parts[1], exercise_id=ids[0], session_id=ids[1])
+    try:
+        user, token = ApiTokenAuthentication().accept(request, token)
     except (exceptions.AuthenticationFailed, exceptions.PermissionDenied):
         return None
     # What the throttles read of a DRF request: the user and the token.
@@ -64,11 +75,9 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
     if not all(throttle.allow_request(seen, view) for throttle in view.get_throttles()):
         return None
     request.throttles_counted = True  # a request the view takes over is not counted twice
-    try:
-        data = json.loads(request.body)
-    except ValueError:
+    if place is None:
         return None
-    stored = own_set_logged(user, data)
+    stored = own_set_logged(user, data, place=place)
     if stored is None:
         return None
     body = JSONRenderer().render(stored)
@@ -78,15 +87,25 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
     return response
 
 
-def own_set_logged(user, data) -> dict | None:
-    """The stored set, as LoggedSetSerializer shows it, or None for the full path."""
-    if not isinstance(data, dict) or not user.is_authenticated:
+def _ids_of(data) -> tuple[int, int | None] | None:
+    """(exercise, session) of a body the short way can take: ids that are positive integers."""
+    if not isinstance(data, dict):
         return None
     exercise, session, athlete = data.get("exercise"), data.get("session"), data.get("athlete")
     if not _an_id(exercise):
         return None
     if not (session is None or _an_id(session)) or not ("athlete" not in data or _an_id(athlete)):
         return None
+    return exercise, session
+
+
+def own_set_logged(user, data, place: Place | None = None) -> dict | None:
+    """The stored set, as LoggedSetSerializer shows it, or None for the full path. `place`:
+    where it goes, when the caller found that already."""
+    ids = _ids_of(data)
+    if ids is None or not user.is_authenticated:
+        return None
+    (exercise, session), athlete = ids, data.get("athlete")
     values = {}
     for name, field in _value_fields().items():
         try:
@@ -102,6 +121,11 @@ def own_set_logged(user, data) -> dict | None:
             return None
         values[name] = value
     logged = own_set_log(
-        user=user, exercise_id=exercise, session_id=session, athlete_id=athlete, **values
+        user=user,
+        exercise_id=exercise,
+        session_id=session,
+        athlete_id=athlete,
+        place=place,
+        **values,
     )
     return None if logged is None else LoggedSetSerializer.represent(logged)

@@ -2,8 +2,10 @@
 
 Most sets arrive like this: the athlete's own token or login, a session of their own (or none),
 an exercise of their club's library, a fresh client UUID. `own_set_log` stores such a set with
-two statements, one that finds the athlete, the session and the exercise together and one INSERT
-that does nothing on a replay, where `set_log` spends five ORM lookups and an insert.
+two statements, one that finds the athlete, the session and the exercise together (its
+`Place`) and one INSERT that does nothing on a replay, where `set_log` spends five ORM lookups
+and an insert. A request with a personal token finds the token with the place
+(`token_and_own_set_place`), so the token costs no statement of its own.
 
 It answers None for everything else: staff logging for an athlete, a session or exercise out of
 reach, a client UUID stored before, values the model refuses. The caller then takes the full
@@ -18,12 +20,21 @@ import datetime
 import functools
 import uuid
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from athletes.models import Role, User
+from athletes.models_tokens import ApiToken
+from athletes.tokens import (
+    looks_like_personal_token,
+    token_hash,
+    token_of_row,
+    token_width,
+    token_with_user_sql,
+)
 from config.db import prepared_cursor
 
 from ..models import Exercise, LoadType, LoggedSet, ScheduledSession
@@ -48,45 +59,37 @@ def own_set_log(
     session_id: int | None = None,
     athlete_id: int | None = None,
     performed_at: datetime.datetime | None = None,
+    place: Place | None = None,
     **values,
 ) -> LoggedSet | None:
     """Store a set of the user's own athlete profile (their first active one, as
     `athlete_profile_of`), or answer None to send the request the full way. `values` are
     SET_FIELDS already checked as the API checks them; `athlete_id`, when given, must be that
-    profile. The stored set carries its exercise (with the name) for the response."""
+    profile. `place` is what `own_set_place` would find, when the caller found it already
+    (`token_and_own_set_place`). The stored set carries its exercise (with the name) for the
+    response."""
     now = timezone.now()
     if too_late(performed_at, now) or not has_a_measure(values):
         return None
     if load_refusals(values.get("load_type", LoadType.NONE), values.get("load_value")):
         return None
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            LOOKUP,
-            {
-                "user": user.id,
-                "roles": SELF_LOGGING_ROLES,
-                "exercise": exercise_id,
-                "session": session_id,
-            },
-        )
-        found = cursor.fetchone()
-    if found is None:
+    if place is None:
+        place = own_set_place(user_id=user.id, exercise_id=exercise_id, session_id=session_id)
+    if place is None:
         return None
-    own_athlete, found_session, plan, exercise_name = found
-    if athlete_id is not None and athlete_id != own_athlete:
+    if athlete_id is not None and athlete_id != place.athlete_id:
         return None
-    if session_id is not None and found_session is None:
+    if session_id is not None and place.session_id != session_id:
         return None
-    plan = ScheduledSession._meta.get_field("plan").from_db_value(plan, None, connection)
     logged = LoggedSet(
-        athlete_id=own_athlete,
+        athlete_id=place.athlete_id,
         client_uuid=client_uuid,
         session_id=session_id,
-        exercise=Exercise(id=exercise_id, name=exercise_name),
+        exercise=Exercise(id=exercise_id, name=place.exercise_name),
         performed_at=performed_at or now,
         logged_by=user,
         fingerprint=set_fingerprint(exercise_id, session_id, values),
-        rep_seconds=rep_seconds_of(plan, exercise_id),
+        rep_seconds=rep_seconds_of(place.plan, exercise_id),
         created_at=now,
         **{k: v for k, v in values.items() if v is not None},
     )
@@ -115,18 +118,84 @@ def own_set_log(
     return logged
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a set of the user's own goes: their athlete profile, the session when it is that
+    athlete's (its id and plan; None otherwise), and the exercise's name."""
+
+    athlete_id: int
+    session_id: int | None
+    plan: list | None
+    exercise_name: str
+
+    @classmethod
+    def of_row(cls, row: tuple) -> Place | None:
+        """From PLACE's four columns (all None from a LEFT JOIN that found nothing)."""
+        athlete_id, session_id, plan, exercise_name = row
+        if athlete_id is None:
+            return None
+        plan = ScheduledSession._meta.get_field("plan").from_db_value(plan, None, connection)
+        return cls(athlete_id, session_id, plan, exercise_name)
+
+
+def own_set_place(*, user_id: int, exercise_id: int, session_id: int | None) -> Place | None:
+    """Where the user's own set of this exercise (in this session, if given) goes, or None when
+    it does not go the short way."""
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            PLACE.format(user="%(user)s"), _place_params(exercise_id, session_id, user=user_id)
+        )
+        row = cursor.fetchone()
+    return None if row is None else Place.of_row(row)
+
+
+def token_and_own_set_place(
+    raw_token: str, *, exercise_id: int, session_id: int | None
+) -> tuple[ApiToken | None, Place | None]:
+    """The personal token with this value (as `api_token_find` gives it; None if there is
+    none) and the place of its user's own set (as `own_set_place`), in one statement. The token
+    is not judged here: the caller accepts or refuses it before storing anything."""
+    if not looks_like_personal_token(raw_token):
+        return None, None
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _token_and_place_sql(),
+            _place_params(exercise_id, session_id, hash=token_hash(raw_token)),
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    width = token_width()
+    return token_of_row(row[:width]), Place.of_row(row[width:])
+
+
+def _place_params(exercise_id: int, session_id: int | None, **more) -> dict:
+    return {"roles": SELF_LOGGING_ROLES, "exercise": exercise_id, "session": session_id, **more}
+
+
+@functools.cache
+def _token_and_place_sql() -> str:
+    columns, tables = token_with_user_sql()
+    # Identifiers from the models (token_with_user_sql) and PLACE; the values are parameters.
+    return (
+        f"SELECT {columns}, place.* FROM {tables} "  # noqa: S608
+        f"LEFT JOIN LATERAL ({PLACE.format(user='u.id')}) place ON true "
+        "WHERE t.key_hash = %(hash)s"
+    )
+
+
 # The user's first active athlete profile (as athlete_profile_of picks it), where their role in
 # its club lets it log for itself; the exercise when it is global or that club's; the session
-# when it is that athlete's.
-LOOKUP = """
-    SELECT own.id, s.id, s.plan, e.name
+# when it is that athlete's. {user} is the user's id: a parameter, or the token's user.
+PLACE = """
+    SELECT own.id AS athlete, s.id AS session, s.plan, e.name AS exercise_name
     FROM (
         SELECT id, organisation_id FROM athletes_athlete
-        WHERE user_id = %(user)s AND archived_at IS NULL
+        WHERE user_id = {user} AND archived_at IS NULL
         ORDER BY id LIMIT 1
     ) own
     JOIN athletes_membership m
-        ON m.user_id = %(user)s AND m.organisation_id = own.organisation_id
+        ON m.user_id = {user} AND m.organisation_id = own.organisation_id
         AND m.role = ANY(%(roles)s)
     JOIN programs_exercise e
         ON e.id = %(exercise)s

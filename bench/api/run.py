@@ -500,8 +500,10 @@ def main(argv: list[str]) -> int:
         data = prepare(ids, args.pool)
         data_file = work / "data.json"
         data_file.write_text(json.dumps(data))
-        from django.db import connections
+        from django.db import connection, connections
 
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the logins and tokens just made, as live statistics would
         connections.close_all()
         print(f"  loaded in {time.perf_counter() - started:.0f} s")
 

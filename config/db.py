@@ -22,12 +22,17 @@ from django.db import connection
 
 @contextmanager
 def prepared_cursor() -> Iterator[PreparedCursor]:
-    with connection.cursor() as django_cursor:  # connects, health-checked, as any query would
-        raw = psycopg.Cursor(django_cursor.cursor.connection)
-        try:
-            yield PreparedCursor(raw)
-        finally:
-            raw.close()
+    # What connection.cursor() does first (health check, connect, thread check), without
+    # wrapping a cursor of Django's around one this never uses.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = psycopg.Cursor(connection.connection)
+    try:
+        yield PreparedCursor(raw)
+    finally:
+        raw.close()
 
 
 class PreparedCursor:

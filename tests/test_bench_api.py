@@ -56,14 +56,16 @@ def test_arguments_defaults_are_the_readmes_setup():
     args = bench.arguments([])
 
     assert (args.duration, args.workers, args.rate, args.athletes) == (60, 5, 150, 500)
-    assert [s.key for s in args.scenarios] == ["a", "c", "d", "e", "b", "b@rate"]
+    assert [s.key for s in args.scenarios] == ["a", "c", "d", "e", "a2", "b", "b@rate"]
 
 
 def test_arguments_only_keeps_the_bare_view_to_compare_with():
     args = bench.arguments(["--only", "b,b@rate", "--duration", "30"])
 
-    assert [s.key for s in args.scenarios] == ["a", "b", "b@rate"]
+    assert [s.key for s in args.scenarios] == ["a", "a2", "b", "b@rate"]
     assert args.duration == 30
+    assert [s.key for s in bench.arguments(["--only", "c"]).scenarios] == ["a", "c"]
+    assert [s.key for s in bench.arguments([]).scenarios] == [s.key for s in bench.SCENARIOS]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +86,7 @@ def test_arguments_refuse_what_cannot_run(argv, capsys):
 
 
 def test_locust_command_is_headless_with_csv_and_the_scenarios_class(tmp_path):
-    scenario = bench.SCENARIOS[4]
+    scenario = next(s for s in bench.SCENARIOS if s.key == "b")
     command = bench.locust_command(scenario, "http://127.0.0.1:9", 10, 30, tmp_path / "x")
 
     assert command[-1] == "LogSet"
@@ -98,7 +100,7 @@ def test_stats_csv_figures_ratios_and_table(tmp_path):
     path = tmp_path / "x_stats.csv"
     path.write_text(STATS_CSV)
     row = bench.read_stats(path)
-    logged = bench.figures_of(bench.SCENARIOS[4], 10, row)
+    logged = bench.figures_of(next(s for s in bench.SCENARIOS if s.key == "b"), 10, row)
     bare = bench.Figures("a", "bare JSON view", 10, 9000, 0, 300.0, 20, 50, 80)
     fixed = bench.Figures("b@rate", "log a set at fixed rate", 30, 4500, 0, 149.0, 25, 70, 90)
 
@@ -112,6 +114,19 @@ def test_stats_csv_figures_ratios_and_table(tmp_path):
     assert lines[0].split()[:3] == ["scenario", "users", "req/s"]
     assert lines[2].split()[5:] == ["10", "100.0", "31", "61", "95", "0", "0.33"]
     assert lines[3].endswith("-")
+
+
+def test_the_ratios_take_the_faster_run_of_the_bare_view():
+    first = bench.Figures("a", "bare JSON view", 10, 9000, 0, 300.0, 20, 50, 80)
+    again = bench.Figures("a2", "bare JSON view, again", 10, 12000, 0, 400.0, 15, 40, 60)
+    logged = bench.Figures("b", "log a set", 10, 6000, 0, 200.0, 30, 60, 90)
+
+    bench.with_ratios([first, again, logged])
+
+    assert logged.ratio == 0.5 and again.ratio == 1 and first.ratio == 0.75
+    assert dict(bench.verdicts([first, again, logged], 150))[
+        "(b) throughput 0.50 × (a), target ≥ 0.5"
+    ]
 
 
 def test_verdicts_name_each_target_and_whether_it_was_met():

@@ -92,12 +92,17 @@ def api_token_find(raw: str) -> ApiToken | None:
     `ApiToken.objects.select_related("user").get(key_hash=...)` would give."""
     if not looks_like_personal_token(raw):
         return None
-    columns, tables = token_with_user_sql()
     with prepared_cursor() as cursor:
-        # Identifiers from the models (token_with_user_sql); the hash is a parameter.
-        cursor.execute(f"SELECT {columns} FROM {tables} WHERE t.key_hash = %s", [token_hash(raw)])  # noqa: S608
+        cursor.execute(_token_lookup_sql(), [token_hash(raw)])
         row = cursor.fetchone()
     return None if row is None else token_of_row(row)
+
+
+@functools.cache
+def _token_lookup_sql() -> str:
+    columns, tables = token_with_user_sql()
+    # Identifiers from the models (token_with_user_sql); the hash is a parameter.
+    return f"SELECT {columns} FROM {tables} WHERE t.key_hash = %s"  # noqa: S608
 
 
 @functools.cache

@@ -184,6 +184,17 @@ def calf(club):
 
 
 @pytest.fixture
+def as_user(api_client):
+    """`as_user(user)`: the API client, authenticated as that user."""
+
+    def authenticate(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return authenticate
+
+
+@pytest.fixture
 def ankling(db):
     """The shipped ankling test (300 reps)."""
     from assessments.models import Test

@@ -57,25 +57,6 @@ def own_test(organisation, name="Club sprint", **fields) -> Test:
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
-
-
-@pytest.fixture
-def heel_rise(db):
-    return Test.objects.get(organisation=None, slug="heel-rise")
-
-
-@pytest.fixture
 def club_test(club):
     return own_test(club)
 

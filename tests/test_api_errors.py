@@ -8,7 +8,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from assessments.models import Result, Test
+from assessments.models import Result
 from athletes.models import Athlete
 from tests.api_error_format import error_fields, error_of
 from tests.test_api_flags import fail
@@ -16,20 +16,6 @@ from tests.test_api_flags import fail
 pytestmark = pytest.mark.django_db
 
 HUGE = 10**30
-
-
-@pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
 
 
 class _Rates(dict):

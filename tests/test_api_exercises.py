@@ -29,15 +29,6 @@ def their_exercise(other_club):
     return club_exercise(other_club, "Riverside raise")
 
 
-@pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
 def all_slugs(client, **params) -> set[str]:
     """Every slug over every page (the global library alone is almost a page)."""
     found, url, query = set(), "/api/v1/exercises/", params

@@ -38,15 +38,6 @@ def state(flag: Flag) -> tuple:
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
 def flags(head_coach, outsider, forward, back, foreign_athlete):
     return {
         "forward": fail(forward, head_coach),

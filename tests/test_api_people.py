@@ -35,15 +35,6 @@ def snapshot(obj) -> dict:
     return data
 
 
-@pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
 # --- organisations -----------------------------------------------------------------------------
 
 

@@ -27,15 +27,6 @@ def ids(response) -> set[int]:
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
 def calves(club):
     return program(
         club,

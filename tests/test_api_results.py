@@ -29,25 +29,6 @@ def record(athlete, test, trials, by, **extra) -> Result:
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
-
-
-@pytest.fixture
-def heel_rise(db):
-    return Test.objects.get(organisation=None, slug="heel-rise")
-
-
-@pytest.fixture
 def foreign_test(other_club):
     return Test.objects.create(
         organisation=other_club,

@@ -33,15 +33,6 @@ def next_monday() -> datetime.date:
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
 def calves(club):
     return program(
         club, sessions={"Calf": [("bent-knee-heel-raise", {"tempo": "3-0-3", "target_min": 10})]}

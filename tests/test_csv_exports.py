@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from assessments.exports import FLAG_COLUMNS, RESULT_COLUMNS, results_rows
-from assessments.models import Flag, FlagKind, Result, Test
+from assessments.models import Flag, FlagKind, Result
 from athletes import exports_common
 from athletes.exports_common import ExportFilters
 from athletes.models import Role
@@ -35,11 +35,6 @@ EXPORTS = {
 
 def day(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
-
-
-@pytest.fixture
-def heel_rise(db):
-    return Test.objects.get(organisation=None, slug="heel-rise")
 
 
 def result(athlete, test, on: str, left=30, right=28, **fields) -> Result:

@@ -32,11 +32,6 @@ def html(response) -> str:
 
 
 @pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
-
-
-@pytest.fixture
 def knee_to_wall(db):
     return Test.objects.get(organisation=None, slug="knee-to-wall")
 

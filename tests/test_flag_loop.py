@@ -14,22 +14,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Baseline, Flag, FlagStatus, ProtocolRule, Result, Test
+from assessments.models import Baseline, Flag, FlagStatus, ProtocolRule, Result
 from config.celery import app
 from programs.models import Assignment, AssignmentStatus
 from tests.factories import program
 
 TODAY = datetime.date(2026, 11, 2)
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
-
-
-@pytest.fixture
-def heel_rise(db):
-    return Test.objects.get(organisation=None, slug="heel-rise")
 
 
 def record(athlete, test, trials, by, **extra):

@@ -22,15 +22,6 @@ from tests.api_error_format import error_fields, error_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
 def post(client, url, body, key):
     return client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 

@@ -28,11 +28,6 @@ def csv_file(*rows: str, header: str = HEADER) -> bytes:
 
 
 @pytest.fixture
-def heel_rise(db):
-    return Test.objects.get(organisation=None, slug="heel-rise")
-
-
-@pytest.fixture
 def knee_to_wall(db):
     return Test.objects.get(organisation=None, slug="knee-to-wall")
 

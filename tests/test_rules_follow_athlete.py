@@ -4,18 +4,12 @@ their latest results evaluated again at once, and by the nightly sweep if that w
 import datetime
 from unittest import mock
 
-import pytest
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Baseline, Flag, FlagKind, Result, Test
+from assessments.models import Baseline, Flag, FlagKind, Result
 from athletes import services as athlete_services
 from tests.test_sweep import TODAY, evaluated, sweep
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
 
 
 def test_an_athlete_moved_onto_a_team_with_a_stricter_rule_is_evaluated_again(

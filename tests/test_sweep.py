@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Baseline, Flag, FlagEvent, FlagKind, FlagStatus, Result, Test
+from assessments.models import Baseline, Flag, FlagEvent, FlagKind, FlagStatus, Result
 from assessments.sweep import chunk_sweep, id_ranges, sweep_ranges
 from assessments.tasks_sweep import sweep_start
 from config.celery import app
@@ -83,11 +83,6 @@ USUAL_WEEKS = {"2026-10-05": 250, "2026-10-12": 250, "2026-10-19": 250, "2026-10
 
 def flags(kind):
     return list(Flag.objects.filter(kind=kind).order_by("athlete_id", "key"))
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
 
 
 # --- Pain ---------------------------------------------------------------------------------------

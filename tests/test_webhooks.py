@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments import services as assessments
-from assessments.models import Flag, FlagKind, Test
+from assessments.models import Flag, FlagKind
 from athletes.services import athlete_create
 from config.celery import app
 from programs import services as programs
@@ -208,11 +208,6 @@ def test_athlete_created_payload_leaves_out_medical_notes_and_contact_details(
 
     text = json.dumps(Event.objects.get().payload)
     assert "ankle" not in text and "mornings" not in text and "ada@" not in text
-
-
-@pytest.fixture
-def ankling(db):
-    return Test.objects.get(organisation=None, slug="ankling")
 
 
 def test_recording_a_result_emits_result_recorded(club, head_coach, forward, endpoint, ankling):
@@ -817,15 +812,6 @@ def test_anonymous_visitor_is_sent_to_login(client):
 
 
 # --- API ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def as_user(api_client):
-    def _as(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return _as
 
 
 def test_owner_manages_endpoints_through_the_api(as_user, head_coach, club):

@@ -152,7 +152,9 @@ def _instance(model, fields: list, values: tuple):
 def api_token_touch(*, token: ApiToken, now: datetime.datetime | None = None) -> bool:
     """Record a use, at most once per LAST_USED_RESOLUTION; True if this call wrote it.
 
-    The UPDATE is conditional, so concurrent requests with the same token write it once."""
+    The UPDATE is conditional, so concurrent requests with the same token write it once. Either
+    way `token` then counts as just used, so an instance kept across requests (see
+    programs.api.own_sets) does not ask again until the resolution has passed."""
     now = now or timezone.now()
     cutoff = now - LAST_USED_RESOLUTION
     if token.last_used_at is not None and token.last_used_at > cutoff:
@@ -162,6 +164,5 @@ def api_token_touch(*, token: ApiToken, now: datetime.datetime | None = None) ->
         .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff))
         .update(last_used_at=now)
     )
-    if updated:
-        token.last_used_at = now
+    token.last_used_at = now  # by this call or, when it wrote nothing, by another since cutoff
     return bool(updated)

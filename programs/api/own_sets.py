@@ -12,9 +12,13 @@ read-write token: it looks the token up in the same statement that finds where t
 (`token_and_own_set_place`), judges it with the same ApiTokenAuthentication, counts the request
 in the same throttles and answers with the same JSON, without building DRF's request,
 negotiation and response around it (on this endpoint that framing cost more than the work), so
-a set costs two statements: that one and the INSERT. A request it
-does not fully settle (no such token, throttled, an Idempotency-Key, another content type, or
-anything own_set_logged declines) goes to the view as if the lane were not there.
+a set costs two statements: that one and the INSERT. The token and place it found are
+remembered for that token's next set of the same exercise and session, which then costs the
+INSERT alone: one that stores nothing unless the token still authenticates and the place is
+still as found (`own_set_log(recheck=...)`), so a revoked token, an archived profile or a changed
+plan is seen at once, in every worker. A request it does not fully settle (no such token,
+throttled, an Idempotency-Key, another content type, or anything own_set_logged declines) goes
+to the view as if the lane were not there.
 """
 
 from __future__ import annotations
@@ -28,11 +32,19 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.utils import json
 
 from athletes.api.authentication import ApiTokenAuthentication
+from athletes.models_tokens import ApiToken
+from athletes.tokens import token_hash
 from programs.services.own_sets import Place, own_set_log, token_and_own_set_place
 
 from .serializers_logging import LoggedSetSerializer, SetLogSerializer
 
 ID_FIELDS = ("athlete", "session", "exercise")
+
+# The token and place of a set this process stored, by (token hash, exercise, session), for that
+# token's next set there; at most REMEMBERED of them, the oldest forgotten first. Only a hint:
+# the INSERT checks them again.
+REMEMBERED = 2048
+_remembered: dict[tuple[str, int, int | None], tuple[ApiToken, Place]] = {}
 
 
 @functools.cache
@@ -64,8 +76,14 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
     ids = _ids_of(data)
     if ids is None:
         return None
-    # The token and where the set goes, in one statement; the token is judged as any other.
-    token, place = token_and_own_set_place(parts[1], exercise_id=ids[0], session_id=ids[1])
+    # The token and where the set goes, in one statement (or as found for the token's last set
+    # here); the token is judged as any other.
+    key = (token_hash(parts[1]), *ids)
+    remembered = _remembered.get(key)
+    if remembered is None:
+        token, place = token_and_own_set_place(parts[1], exercise_id=ids[0], session_id=ids[1])
+    else:
+        token, place = remembered
     try:
         user, token = ApiTokenAuthentication().accept(request, token)
     except (exceptions.AuthenticationFailed, exceptions.PermissionDenied):
@@ -77,14 +95,23 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
     request.throttles_counted = True  # a request the view takes over is not counted twice
     if place is None:
         return None
-    stored = own_set_logged(user, data, place=place)
+    stored = own_set_logged(user, data, place=place, recheck=token if remembered else None)
     if stored is None:
+        _remembered.pop(key, None)
         return None
+    if remembered is None:
+        _remember(key, (token, place))
     body = JSONRenderer().render(stored)
     response = HttpResponse(body, content_type="application/json", status=201)
     response["Allow"] = ", ".join(view.allowed_methods)
     response["Vary"] = "Accept"
     return response
+
+
+def _remember(key: tuple, found: tuple[ApiToken, Place]) -> None:
+    while len(_remembered) >= REMEMBERED:
+        _remembered.pop(next(iter(_remembered)), None)
+    _remembered[key] = found
 
 
 def _ids_of(data) -> tuple[int, int | None] | None:
@@ -99,9 +126,12 @@ def _ids_of(data) -> tuple[int, int | None] | None:
     return exercise, session
 
 
-def own_set_logged(user, data, place: Place | None = None) -> dict | None:
+def own_set_logged(
+    user, data, place: Place | None = None, recheck: ApiToken | None = None
+) -> dict | None:
     """The stored set, as LoggedSetSerializer shows it, or None for the full path. `place`:
-    where it goes, when the caller found that already."""
+    where it goes, when the caller found that already; `recheck`: the token it was found with
+    by an earlier request (see own_set_log)."""
     ids = _ids_of(data)
     if ids is None or not user.is_authenticated:
         return None
@@ -126,6 +156,7 @@ def own_set_logged(user, data, place: Place | None = None) -> dict | None:
         session_id=session,
         athlete_id=athlete,
         place=place,
+        recheck=recheck,
         **values,
     )
     return None if logged is None else LoggedSetSerializer.represent(logged)

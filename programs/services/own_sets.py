@@ -5,7 +5,10 @@ an exercise of their club's library, a fresh client UUID. `own_set_log` stores s
 two statements, one that finds the athlete, the session and the exercise together (its
 `Place`) and one INSERT that does nothing on a replay, where `set_log` spends five ORM lookups
 and an insert. A request with a personal token finds the token with the place
-(`token_and_own_set_place`), so the token costs no statement of its own.
+(`token_and_own_set_place`), so the token costs no statement of its own. A token and place
+found by an earlier request can serve again (`own_set_log(recheck=token)`): then the INSERT stores
+the set only where the token is still valid and the place still what it was, so a set costs one
+statement.
 
 It answers None for everything else: staff logging for an athlete, a session or exercise out of
 reach, a client UUID stored before, values the model refuses. The caller then takes the full
@@ -27,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from athletes.models import Role, User
-from athletes.models_tokens import ApiToken
+from athletes.models_tokens import ApiToken, TokenScope
 from athletes.tokens import (
     looks_like_personal_token,
     token_hash,
@@ -60,14 +63,18 @@ def own_set_log(
     athlete_id: int | None = None,
     performed_at: datetime.datetime | None = None,
     place: Place | None = None,
+    recheck: ApiToken | None = None,
     **values,
 ) -> LoggedSet | None:
     """Store a set of the user's own athlete profile (their first active one, as
     `athlete_profile_of`), or answer None to send the request the full way. `values` are
     SET_FIELDS already checked as the API checks them; `athlete_id`, when given, must be that
     profile. `place` is what `own_set_place` would find, when the caller found it already
-    (`token_and_own_set_place`). The stored set carries its exercise (with the name) for the
-    response."""
+    (`token_and_own_set_place`). `recheck`: the personal token (with its user) that `place` was
+    found with by an earlier request; the set is then stored only if, at the INSERT, that token
+    still authenticates (not revoked, not expired, its user active, read-write) and `place` is
+    still where the set goes (as PLACE finds it, the session's plan unchanged). The stored set
+    carries its exercise (with the name) for the response."""
     now = timezone.now()
     if too_late(performed_at, now) or not has_a_measure(values):
         return None
@@ -101,8 +108,22 @@ def own_set_log(
         )
     except ValidationError:
         return None
-    sql, fields = _insert_sql()
-    params = [f.get_db_prep_save(getattr(logged, f.attname), connection) for f in fields]
+    fields = _insert_fields()
+    values = [f.get_db_prep_save(getattr(logged, f.attname), connection) for f in fields]
+    if recheck is None:
+        sql, params = _insert_sql(), values
+    else:
+        sql = _checked_insert_sql()
+        params = _place_params(exercise_id, session_id, user=user.id)
+        params.update(
+            zip(_value_names(), values, strict=True),
+            athlete=place.athlete_id,
+            name=place.exercise_name,
+            digest=place.plan_digest,
+            token=recheck.pk,
+            now=now,
+            write=TokenScope.READ_WRITE,
+        )
     # A savepoint only inside a transaction, so a refused row cannot abort it.
     savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
@@ -127,15 +148,16 @@ class Place:
     session_id: int | None
     plan: list | None
     exercise_name: str
+    plan_digest: str | None  # the plan's md5 in Postgres, to see later that it is unchanged
 
     @classmethod
     def of_row(cls, row: tuple) -> Place | None:
-        """From PLACE's four columns (all None from a LEFT JOIN that found nothing)."""
-        athlete_id, session_id, plan, exercise_name = row
+        """From PLACE's columns (all None from a LEFT JOIN that found nothing)."""
+        athlete_id, session_id, plan, exercise_name, plan_digest = row
         if athlete_id is None:
             return None
         plan = ScheduledSession._meta.get_field("plan").from_db_value(plan, None, connection)
-        return cls(athlete_id, session_id, plan, exercise_name)
+        return cls(athlete_id, session_id, plan, exercise_name, plan_digest)
 
 
 def own_set_place(*, user_id: int, exercise_id: int, session_id: int | None) -> Place | None:
@@ -188,7 +210,8 @@ def _token_and_place_sql() -> str:
 # its club lets it log for itself; the exercise when it is global or that club's; the session
 # when it is that athlete's. {user} is the user's id: a parameter, or the token's user.
 PLACE = """
-    SELECT own.id AS athlete, s.id AS session, s.plan, e.name AS exercise_name
+    SELECT own.id AS athlete, s.id AS session, s.plan, e.name AS exercise_name,
+        md5(s.plan::text) AS plan_digest
     FROM (
         SELECT id, organisation_id FROM athletes_athlete
         WHERE user_id = {user} AND archived_at IS NULL
@@ -206,16 +229,66 @@ PLACE = """
 
 
 @functools.cache
-def _insert_sql() -> tuple[str, list]:
-    """INSERT of every column but the id, doing nothing when the client UUID is taken."""
-    fields = [f for f in LoggedSet._meta.concrete_fields if not f.primary_key]
+def _insert_fields() -> list:
+    """Every column of a set but the id, in the order the INSERTs list them."""
+    return [f for f in LoggedSet._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _value_names() -> list[str]:
+    """The parameter names of `_insert_fields` in the checked INSERT."""
+    return [f"value_{f.column}" for f in _insert_fields()]
+
+
+def _insert_into() -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
+    columns = ", ".join(quote(f.column) for f in _insert_fields())
+    return f"INSERT INTO {quote(LoggedSet._meta.db_table)} ({columns})"
+
+
+def _on_conflict() -> str:
+    return f"ON CONFLICT ON CONSTRAINT {connection.ops.quote_name(UUID_CONSTRAINT)} DO NOTHING"
+
+
+@functools.cache
+def _insert_sql() -> str:
+    """INSERT of every column but the id, doing nothing when the client UUID is taken."""
+    placeholders = ", ".join(["%s"] * len(_insert_fields()))
     # Identifiers from the model, quoted; the values are parameters.
-    sql = (
-        f"INSERT INTO {quote(LoggedSet._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({placeholders}) ON CONFLICT ON CONSTRAINT {quote(UUID_CONSTRAINT)} DO NOTHING "
-        "RETURNING id"
+    return f"{_insert_into()} VALUES ({placeholders}) {_on_conflict()} RETURNING id"
+
+
+@functools.cache
+def _checked_insert_sql() -> str:
+    """The INSERT of a set whose place and token an earlier request found: its row is selected
+    from PLACE, so nothing is stored unless PLACE still finds that athlete, session (with the
+    plan unchanged) and exercise name, and the token still authenticates as
+    ApiTokenAuthentication.accept would have it. Values are cast to their column's type (a NULL
+    parameter would otherwise be text); char columns to text, so a value too long fails as in
+    VALUES instead of being cut."""
+    values = ", ".join(
+        f"%({name})s::{'text' if f.get_internal_type() == 'CharField' else f.db_type(connection)}"
+        for name, f in zip(_value_names(), _insert_fields(), strict=True)
     )
-    return sql, fields
+    # Identifiers from the model and the SQL here; the values are parameters.
+    return (
+        f"{_insert_into()} SELECT {values} "  # noqa: S608
+        f"FROM ({PLACE.format(user='%(user)s')}) place "
+        "WHERE place.athlete = %(athlete)s AND place.session IS NOT DISTINCT FROM %(session)s "
+        "AND place.exercise_name = %(name)s "
+        "AND place.plan_digest IS NOT DISTINCT FROM %(digest)s "
+        f"AND {STILL_AUTHENTICATES} {_on_conflict()} RETURNING id"
+    )
+
+
+# The token an earlier request found still authenticates for a write, as
+# ApiTokenAuthentication.accept judges a token: not revoked, not expired, its user active, and
+# read-write.
+STILL_AUTHENTICATES = """
+    EXISTS (
+        SELECT FROM athletes_apitoken t JOIN athletes_user u ON u.id = t.user_id
+        WHERE t.id = %(token)s AND t.user_id = %(user)s AND t.revoked_at IS NULL
+            AND (t.expires_at IS NULL OR t.expires_at > %(now)s) AND t.scope = %(write)s
+            AND u.is_active
+    )
+"""

@@ -2,12 +2,10 @@
 personal tokens (programs.api.own_sets): the same row, fingerprint and answer as the full path,
 replays found across both, and every other case left to the full path with its own answer."""
 
-import datetime
 import uuid
 
 import pytest
 from django.db import IntegrityError, connection
-from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -20,45 +18,10 @@ from programs.api.serializers_logging import LoggedSetSerializer
 from programs.models import LoggedSet
 from programs.services.own_sets import own_set_place, token_and_own_set_place
 from tests.api_error_format import error_fields, error_of
-from tests.factories import club_exercise, library, program
+from tests.factories import club_exercise
+from tests.own_sets.support import SETS, UNSTABLE, a_set, stored_as, with_token
 
 pytestmark = pytest.mark.django_db
-
-SETS = "/api/v1/sets/"
-
-
-@pytest.fixture
-def raise_(db):
-    return library("bent-knee-heel-raise")
-
-
-@pytest.fixture
-def sessions(head_coach, club, forward, back, raise_):
-    calves = program(
-        club, sessions={"Calf": [("bent-knee-heel-raise", {"tempo": "3-0-3", "target_min": 10})]}
-    )
-    assignments = services.program_assign(
-        template=calves, assigned_by=head_coach, athletes=[forward, back],
-        start_date=datetime.date.today(), weekdays=[0, 1, 2, 3, 4, 5, 6],
-    )  # fmt: skip
-    return {a.athlete_id: a.sessions.get(sequence=1) for a in assignments}
-
-
-def with_token(user, scope=TokenScope.READ_WRITE) -> APIClient:
-    _, raw = api_token_create(user=user, name="phone", scope=scope)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
-
-
-@pytest.fixture
-def phone(athlete_user):
-    return with_token(athlete_user)
-
-
-def a_set(raise_, **values) -> dict:
-    return {"client_uuid": str(uuid.uuid4()), "exercise": raise_.id, "reps": 10} | values
-
 
 BODIES = [
     {},
@@ -69,12 +32,6 @@ BODIES = [
     {"reps": None, "metres": 400, "session": None},
     {"load_type": "bodyweight", "side": "both", "notes": "left calf tight"},
 ]
-UNSTABLE = {"id", "client_uuid", "created_at"}
-
-
-def stored_as(row: LoggedSet) -> dict:
-    values = model_to_dict(row)
-    return {k: v for k, v in values.items() if k not in UNSTABLE | {"performed_at"}}
 
 
 @pytest.mark.parametrize("extra", BODIES)

@@ -8,6 +8,8 @@ answered with the stored original; the same UUID with other values is a 422.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from operator import attrgetter
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -177,6 +179,29 @@ class FieldsOnceMixin:
         return copy.deepcopy(fields)
 
 
+def readers(serializer: serializers.Serializer) -> list[tuple[str, Callable, Callable]]:
+    """(name, read, show) for each field `serializer` shows, as its to_representation reads and
+    converts them: a field with a plain attribute path is read with an attrgetter, a related
+    field showing an id from the instance's own column (DRF's pk-only reading), any other field
+    by its own get_attribute. For a serializer shown many times a second (a logged set), where
+    DRF's general reading cost more than the conversions."""
+    plan = []
+    for field in serializer._readable_fields:
+        path = field.source_attrs
+        if type(field) is serializers.PrimaryKeyRelatedField and len(path) == 1:
+            column = serializer.Meta.model._meta.get_field(path[0]).attname
+            plan.append((field.field_name, attrgetter(column), _itself))
+        elif field.source != "*" and not isinstance(field, serializers.SerializerMethodField):
+            plan.append((field.field_name, attrgetter(".".join(path)), field.to_representation))
+        else:
+            plan.append((field.field_name, field.get_attribute, field.to_representation))
+    return plan
+
+
+def _itself(value):
+    return value
+
+
 class LoggedSetSerializer(FieldsOnceMixin, serializers.ModelSerializer):
     """One set an athlete did. Sets are not changed after logging; staff (and the athlete)
     may delete one."""
@@ -218,13 +243,15 @@ class LoggedSetSerializer(FieldsOnceMixin, serializers.ModelSerializer):
 
     @classmethod
     def represent(cls, logged: LoggedSet) -> dict:
-        """What `cls(logged).data` gives, from one instance of the serializer kept per class
-        (showing a set reads nothing from the serializer but its fields)."""
-        shared = cls.__dict__.get("_shared")
-        if shared is None:
-            shared = cls()
-            cls._shared = shared
-        return shared.to_representation(logged)
+        """What `cls(logged).data` gives, read the way `readers` works out once per class."""
+        plan = cls.__dict__.get("_readers")
+        if plan is None:
+            plan = cls._readers = readers(cls())
+        shown = {}
+        for name, read, show in plan:
+            value = read(logged)
+            shown[name] = None if value is None else show(value)
+        return shown
 
 
 class LoggedSetResultSerializer(LoggedSetSerializer):

@@ -92,7 +92,10 @@ def own_set_log(
         athlete_id=place.athlete_id,
         client_uuid=client_uuid,
         session_id=session_id,
-        exercise=Exercise(id=exercise_id, name=place.exercise_name),
+        # The exercise as a row read with only its id and name, which is all the set shows.
+        exercise=Exercise.from_db(
+            connection.alias, ["id", "name"], (exercise_id, place.exercise_name)
+        ),
         performed_at=performed_at or now,
         logged_by=user,
         fingerprint=set_fingerprint(exercise_id, session_id, values),
@@ -164,9 +167,7 @@ def own_set_place(*, user_id: int, exercise_id: int, session_id: int | None) -> 
     """Where the user's own set of this exercise (in this session, if given) goes, or None when
     it does not go the short way."""
     with prepared_cursor() as cursor:
-        cursor.execute(
-            PLACE.format(user="%(user)s"), _place_params(exercise_id, session_id, user=user_id)
-        )
+        cursor.execute(_place_sql("%(user)s"), _place_params(exercise_id, session_id, user=user_id))
         row = cursor.fetchone()
     return None if row is None else Place.of_row(row)
 
@@ -192,7 +193,16 @@ def token_and_own_set_place(
 
 
 def _place_params(exercise_id: int, session_id: int | None, **more) -> dict:
-    return {"roles": SELF_LOGGING_ROLES, "exercise": exercise_id, "session": session_id, **more}
+    return {"exercise": exercise_id, "session": session_id, **more}
+
+
+@functools.cache
+def _place_sql(user: str) -> str:
+    """PLACE for the user `user` names (a parameter or a column), with the roles written in:
+    they are the code's own constants, and an array parameter cost more to send than the
+    rest of the statement's values."""
+    roles = ", ".join(f"'{role}'" for role in SELF_LOGGING_ROLES)
+    return PLACE.format(user=user, roles=roles)
 
 
 @functools.cache
@@ -201,14 +211,15 @@ def _token_and_place_sql() -> str:
     # Identifiers from the models (token_with_user_sql) and PLACE; the values are parameters.
     return (
         f"SELECT {columns}, place.* FROM {tables} "  # noqa: S608
-        f"LEFT JOIN LATERAL ({PLACE.format(user='u.id')}) place ON true "
+        f"LEFT JOIN LATERAL ({_place_sql('u.id')}) place ON true "
         "WHERE t.key_hash = %(hash)s"
     )
 
 
 # The user's first active athlete profile (as athlete_profile_of picks it), where their role in
 # its club lets it log for itself; the exercise when it is global or that club's; the session
-# when it is that athlete's. {user} is the user's id: a parameter, or the token's user.
+# when it is that athlete's. {user} is the user's id: a parameter, or the token's user; {roles}
+# the roles, written in by _place_sql.
 PLACE = """
     SELECT own.id AS athlete, s.id AS session, s.plan, e.name AS exercise_name,
         md5(s.plan::text) AS plan_digest
@@ -219,7 +230,7 @@ PLACE = """
     ) own
     JOIN athletes_membership m
         ON m.user_id = {user} AND m.organisation_id = own.organisation_id
-        AND m.role = ANY(%(roles)s)
+        AND m.role IN ({roles})
     JOIN programs_exercise e
         ON e.id = %(exercise)s
         AND (e.organisation_id IS NULL OR e.organisation_id = own.organisation_id)
@@ -273,7 +284,7 @@ def _checked_insert_sql() -> str:
     # Identifiers from the model and the SQL here; the values are parameters.
     return (
         f"{_insert_into()} SELECT {values} "  # noqa: S608
-        f"FROM ({PLACE.format(user='%(user)s')}) place "
+        f"FROM ({_place_sql('%(user)s')}) place "
         "WHERE place.athlete = %(athlete)s AND place.session IS NOT DISTINCT FROM %(session)s "
         "AND place.exercise_name = %(name)s "
         "AND place.plan_digest IS NOT DISTINCT FROM %(digest)s "

@@ -24,6 +24,7 @@ to the view as if the lane were not there.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from types import SimpleNamespace
 
 from django.http import HttpRequest, HttpResponse
@@ -44,7 +45,7 @@ ID_FIELDS = ("athlete", "session", "exercise")
 # token's next set there; at most REMEMBERED of them, the oldest forgotten first. Only a hint:
 # the INSERT checks them again.
 REMEMBERED = 2048
-_remembered: dict[tuple[str, int, int | None], tuple[ApiToken, Place]] = {}
+_remembered: OrderedDict[tuple[str, int, int | None], tuple[ApiToken, Place]] = OrderedDict()
 
 
 @functools.cache
@@ -109,9 +110,12 @@ def own_set_lane(request: HttpRequest, view) -> HttpResponse | None:
 
 
 def _remember(key: tuple, found: tuple[ApiToken, Place]) -> None:
-    while len(_remembered) >= REMEMBERED:
-        _remembered.pop(next(iter(_remembered)), None)
     _remembered[key] = found
+    while len(_remembered) > REMEMBERED:  # popitem is one step, safe beside other threads
+        try:
+            _remembered.popitem(last=False)
+        except KeyError:
+            break
 
 
 def _ids_of(data) -> tuple[int, int | None] | None:

@@ -33,6 +33,17 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture(autouse=True)
+def nothing_remembered():
+    """Each test starts with no token or place remembered by the set lane
+    (programs.api.own_sets), as a fresh worker would."""
+    from programs.api import own_sets
+
+    own_sets._remembered.clear()
+    yield
+    own_sets._remembered.clear()
+
+
+@pytest.fixture(autouse=True)
 def reference_data(request):
     """The exercise library and test catalogue come from data migrations; a transactional
     test's flush empties them, so such tests load them again (it is idempotent)."""

@@ -1,22 +1,13 @@
 """The fixtures of the own-set tests: the club's heel raise, a session of it for the forward
-and the back (tempo 3-0-3), and the forward's phone with a read-write token. Each test starts
-with nothing remembered by the lane."""
+and the back (tempo 3-0-3), and the forward's phone with a read-write token."""
 
 import datetime
 
 import pytest
 
 from programs import services
-from programs.api import own_sets
 from tests.factories import library, program
 from tests.own_sets.support import with_token
-
-
-@pytest.fixture(autouse=True)
-def nothing_remembered():
-    own_sets._remembered.clear()
-    yield
-    own_sets._remembered.clear()
 
 
 @pytest.fixture

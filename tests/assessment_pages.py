@@ -32,9 +32,15 @@ def record(athlete, test, trials, by, **extra) -> Result:
     return result
 
 
-def flagged(athlete, test, trials, by, day=DAY) -> Flag:
+def evaluated(athlete, test, trials, by, day=DAY) -> Result:
+    """A result recorded on `day` and evaluated that day, as the worker would."""
     result = record(athlete, test, trials, by, date=day)
     services.result_evaluate(result_id=result.id, today=day)
+    return result
+
+
+def flagged(athlete, test, trials, by, day=DAY) -> Flag:
+    evaluated(athlete, test, trials, by, day)
     return Flag.objects.get(athlete=athlete, test=test)
 
 

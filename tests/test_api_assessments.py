@@ -14,9 +14,10 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.routers import SimpleRouter
 
 from assessments import services
-from assessments.models import Baseline, Norm, Result, Test, TestDay
+from assessments.models import Baseline, Norm, Test, TestDay
 from config.api import router as api_router
 from tests.api_error_format import error_fields
+from tests.assessment_pages import record
 from tests.factories import AthleteFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +34,6 @@ def ids(response) -> set[int]:
 def snapshot(obj) -> dict:
     obj.refresh_from_db()
     return model_to_dict(obj)
-
-
-def record(athlete, test, trials, by, **extra) -> Result:
-    result, _ = services.result_record(
-        athlete=athlete, test=test, trials=trials, recorded_by=by, **extra
-    )
-    return result
 
 
 def own_test(organisation, name="Club sprint", **fields) -> Test:

@@ -9,18 +9,12 @@ import pytest
 from assessments import services
 from assessments.models import Result, Test, TestDay
 from tests.api_error_format import error_fields, error_of
+from tests.assessment_pages import record
 from tests.factories import AthleteFactory
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 11, 2)
-
-
-def record(athlete, test, trials, by, **extra) -> Result:
-    result, _ = services.result_record(
-        athlete=athlete, test=test, trials=trials, recorded_by=by, **extra
-    )
-    return result
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from assessments import services
 from assessments.models import Result, Test
 from tests.api_error_format import error_fields, error_of
+from tests.assessment_pages import record
 from tests.factories import AthleteFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,13 +20,6 @@ DAY = datetime.date(2026, 11, 2)
 def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()["results"]]
-
-
-def record(athlete, test, trials, by, **extra) -> Result:
-    result, _ = services.result_record(
-        athlete=athlete, test=test, trials=trials, recorded_by=by, **extra
-    )
-    return result
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.db import transaction
 from assessments import services as assessments
 from assessments.models import Flag, FlagKind
 from programs import services as programs
+from tests.assessment_pages import evaluated
 from tests.factories import program
 from tests.webhooks.support import (
     make_endpoint,
@@ -121,22 +122,8 @@ def test_a_replayed_result_emits_once(club, head_coach, forward, endpoint, ankli
 def test_failing_and_passing_retest_emit_flag_raised_and_flag_resolved(
     club, head_coach, forward, endpoint, ankling
 ):
-    first, _ = assessments.result_record(
-        athlete=forward,
-        test=ankling,
-        trials={"both": [240]},
-        recorded_by=head_coach,
-        date=datetime.date(2026, 10, 1),
-    )
-    assessments.result_evaluate(result_id=first.id, today=datetime.date(2026, 10, 1))
-    retest, _ = assessments.result_record(
-        athlete=forward,
-        test=ankling,
-        trials={"both": [320]},
-        recorded_by=head_coach,
-        date=datetime.date(2026, 11, 12),
-    )
-    assessments.result_evaluate(result_id=retest.id, today=datetime.date(2026, 11, 12))
+    first = evaluated(forward, ankling, {"both": [240]}, head_coach, datetime.date(2026, 10, 1))
+    retest = evaluated(forward, ankling, {"both": [320]}, head_coach, datetime.date(2026, 11, 12))
 
     flag = Flag.objects.get()
     raised, resolved = (
@@ -162,10 +149,7 @@ def test_failing_and_passing_retest_emit_flag_raised_and_flag_resolved(
 
 
 def test_dismissing_a_flag_is_not_an_event(club, head_coach, forward, endpoint, ankling):
-    result, _ = assessments.result_record(
-        athlete=forward, test=ankling, trials={"both": [240]}, recorded_by=head_coach
-    )
-    assessments.result_evaluate(result_id=result.id)
+    evaluated(forward, ankling, {"both": [240]}, head_coach)
 
     assessments.flag_dismiss(flag=Flag.objects.get(), dismissed_by=head_coach, reason="Injured")
 
